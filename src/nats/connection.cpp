@@ -1,0 +1,173 @@
+#include <eventhub/nats/connection.hpp>
+
+#include <eventhub/common/log.hpp>
+
+#include <chrono>
+#include <mutex>
+
+namespace eventhub::nats {
+
+namespace {
+std::once_flag g_library_once;
+
+int64_t to_nanos(std::chrono::nanoseconds d) { return d.count(); }
+}  // namespace
+
+Error::Error(std::string what, natsStatus status, jsErrCode js_code)
+    : std::runtime_error(describe(what, status, js_code)), status_(status), js_code_(js_code) {}
+
+std::string describe(std::string_view what, natsStatus status, jsErrCode js_code) {
+  std::string text(what);
+  text += ": ";
+  text += natsStatus_GetText(status);
+  if (js_code != 0) text += " (jsErrCode " + std::to_string(static_cast<int>(js_code)) + ")";
+  const char* last = nats_GetLastError(nullptr);
+  if (last != nullptr && *last != '\0' && std::string_view(last) != natsStatus_GetText(status)) {
+    text += ": ";
+    text += last;
+  }
+  return text;
+}
+
+void check(natsStatus status, std::string_view what, jsErrCode js_code) {
+  if (status != NATS_OK) throw Error(std::string(what), status, js_code);
+}
+
+Connection::Connection(const common::NatsConfig& config, std::string client_name)
+    : config_(config), name_(std::move(client_name)) {
+  std::call_once(g_library_once, [] { check(nats_Open(-1), "nats_Open"); });
+  check(natsOptions_Create(&options_), "natsOptions_Create");
+  check(natsOptions_SetURL(options_, config_.url.c_str()), "NATS URL '" + config_.url + "'");
+  check(natsOptions_SetName(options_, name_.c_str()), "natsOptions_SetName");
+  check(natsOptions_SetTimeout(options_, config_.connect_timeout.count()), "natsOptions_SetTimeout");
+  check(natsOptions_SetMaxReconnect(options_, -1), "natsOptions_SetMaxReconnect");
+  check(natsOptions_SetReconnectWait(options_, 250), "natsOptions_SetReconnectWait");
+  check(natsOptions_SetReconnectJitter(options_, 100, 1000), "natsOptions_SetReconnectJitter");
+  // Notice a dead server within seconds, not the default two minutes.
+  check(natsOptions_SetPingInterval(options_, 2000), "natsOptions_SetPingInterval");
+  check(natsOptions_SetMaxPingsOut(options_, 2), "natsOptions_SetMaxPingsOut");
+  // Big pending buffers: one worker fetch can be thousands of messages.
+  check(natsOptions_SetMaxPendingMsgs(options_, 1'000'000), "natsOptions_SetMaxPendingMsgs");
+  check(natsOptions_SetDisconnectedCB(options_, &Connection::handle_disconnected, this), "SetDisconnectedCB");
+  check(natsOptions_SetReconnectedCB(options_, &Connection::handle_reconnected, this), "SetReconnectedCB");
+  check(natsOptions_SetErrorHandler(options_, &Connection::handle_error, this), "SetErrorHandler");
+  check(natsOptions_SetRetryOnFailedConnect(options_, true, &Connection::handle_connected, this),
+        "SetRetryOnFailedConnect");
+
+  const natsStatus s = natsConnection_Connect(&conn_, options_);
+  if (s == NATS_NOT_YET_CONNECTED) {
+    log::warn("NATS not reachable yet; connecting in the background", "url", config_.url, "client", name_);
+  } else {
+    check(s, "connect to NATS at " + config_.url);
+    ever_connected_ = true;
+    log::info("NATS connected", "url", config_.url, "client", name_);
+  }
+  jsOptions js_options;
+  default_js_options(js_options);
+  check(natsConnection_JetStream(&js_, conn_, &js_options), "JetStream context");
+}
+
+void Connection::default_js_options(jsOptions& options) {
+  jsOptions_Init(&options);
+  options.Wait = 5000;
+}
+
+Connection::~Connection() {
+  close();
+  if (js_) jsCtx_Destroy(js_);
+  if (conn_) natsConnection_Destroy(conn_);
+  if (options_) natsOptions_Destroy(options_);
+}
+
+void Connection::close() {
+  if (conn_ && !natsConnection_IsClosed(conn_)) {
+    if (connected()) natsConnection_FlushTimeout(conn_, 2000);
+    natsConnection_Close(conn_);
+  }
+}
+
+bool Connection::connected() const {
+  return conn_ != nullptr && natsConnection_Status(conn_) == NATS_CONN_STATUS_CONNECTED;
+}
+
+void Connection::on_connected(std::function<void()> callback) { on_connected_ = std::move(callback); }
+
+void Connection::handle_connected(natsConnection*, void* self) {
+  auto* c = static_cast<Connection*>(self);
+  c->ever_connected_ = true;
+  log::info("NATS connected", "url", c->config_.url, "client", c->name_);
+  if (c->on_connected_) c->on_connected_();
+}
+
+void Connection::handle_disconnected(natsConnection*, void* self) {
+  auto* c = static_cast<Connection*>(self);
+  if (c->ever_connected_) log::warn("NATS disconnected; reconnecting", "url", c->config_.url, "client", c->name_);
+}
+
+void Connection::handle_reconnected(natsConnection*, void* self) {
+  auto* c = static_cast<Connection*>(self);
+  log::info("NATS reconnected", "url", c->config_.url, "client", c->name_);
+  if (c->on_connected_) c->on_connected_();
+}
+
+void Connection::handle_error(natsConnection*, natsSubscription*, natsStatus status, void* self) {
+  auto* c = static_cast<Connection*>(self);
+  log::warn("NATS asynchronous error", "client", c->name_, "error", natsStatus_GetText(status));
+}
+
+namespace {
+void add_or_update(jsCtx* js, jsStreamConfig& cfg) {
+  jsErrCode code = static_cast<jsErrCode>(0);
+  jsStreamInfo* info = nullptr;
+  natsStatus s = js_AddStream(&info, js, &cfg, nullptr, &code);
+  if (s == NATS_OK) {
+    log::info("JetStream stream created", "stream", cfg.Name);
+  } else if (code == JSStreamNameExistErr) {
+    code = static_cast<jsErrCode>(0);
+    s = js_UpdateStream(&info, js, &cfg, nullptr, &code);
+    check(s, std::string("update stream ") + cfg.Name, code);
+  } else {
+    check(s, std::string("create stream ") + cfg.Name, code);
+  }
+  if (info) jsStreamInfo_Destroy(info);
+}
+}  // namespace
+
+void ensure_streams(jsCtx* js, const common::NatsConfig& config) {
+  const std::string events_subject = config.subject_prefix + ".>";
+  const char* events_subjects[] = {events_subject.c_str()};
+  jsStreamConfig events;
+  jsStreamConfig_Init(&events);
+  events.Name = config.stream.c_str();
+  events.Description = "eventhub: accepted webhook events awaiting persistence";
+  events.Subjects = events_subjects;
+  events.SubjectsLen = 1;
+  events.Storage = js_FileStorage;
+  // Work queue: a message leaves the stream once the worker acked it, so the stream only holds the
+  // backlog. Discard-new: when full, publishing fails (ingest answers 503) instead of deleting
+  // unread events, which discard-old would do silently.
+  events.Retention = js_WorkQueuePolicy;
+  events.Discard = js_DiscardNew;
+  events.MaxBytes = config.stream_max_bytes;
+  events.MaxMsgs = config.stream_max_msgs;
+  events.MaxAge = to_nanos(config.stream_max_age);
+  events.Duplicates = to_nanos(config.duplicate_window);
+  events.Replicas = config.replicas;
+  add_or_update(js, events);
+
+  const std::string dlq_subject = config.dlq_subject_prefix + ".>";
+  const char* dlq_subjects[] = {dlq_subject.c_str()};
+  jsStreamConfig dlq;
+  jsStreamConfig_Init(&dlq);
+  dlq.Name = config.dlq_stream.c_str();
+  dlq.Description = "eventhub: dead letters (payload, headers, reason), kept until replayed";
+  dlq.Subjects = dlq_subjects;
+  dlq.SubjectsLen = 1;
+  dlq.Storage = js_FileStorage;
+  dlq.Retention = js_LimitsPolicy;
+  dlq.Discard = js_DiscardNew;
+  dlq.Replicas = config.replicas;
+  add_or_update(js, dlq);
+}
+
+}  // namespace eventhub::nats
