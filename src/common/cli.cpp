@@ -220,27 +220,27 @@ Subcommands declare_cli(CLI::App& app, CliConfig& c) {
   s.run_worker = app.add_subcommand("run-worker", "JetStream pull consumer writing events to PostgreSQL");
   add_http(*s.run_worker, c.worker.http, 3004);
   add_nats(*s.run_worker, c.worker.nats);
-  add_db(*s.run_worker, c.worker.db, c.db_parts, 75, 10);
+  add_db(*s.run_worker, c.worker.db, c.worker_db_parts, 75, 10);
   add_worker(*s.run_worker, c.worker);
 
   s.serve_analytics = app.add_subcommand("serve-analytics", "Read-only analytics HTTP API over stored events");
   add_http(*s.serve_analytics, c.analytics.http, 3002);
-  add_db(*s.serve_analytics, c.analytics.db, c.db_parts, 50, 10);
+  add_db(*s.serve_analytics, c.analytics.db, c.analytics_db_parts, 50, 10);
   add_analytics(*s.serve_analytics, c.analytics);
 
-  // `all` fills the ingest config's shared parts and copies them to the others in finalize_config.
+  // `all` fills its own copies; finalize_config shares the common parts between the three roles.
   s.all = app.add_subcommand("all", "Ingest, worker and analytics in one process (local / demo mode)");
-  add_http(*s.all, c.ingest.http, 3001, "--ingest-port", "INGEST_PORT");
-  add_http(*s.all, c.worker.http, 3004, "--worker-port", "WORKER_PORT", false);
-  add_http(*s.all, c.analytics.http, 3002, "--analytics-port", "ANALYTICS_PORT", false);
-  add_nats(*s.all, c.ingest.nats);
-  add_db(*s.all, c.worker.db, c.db_parts, 75, 10);
-  add_ingest(*s.all, c.ingest);
-  add_worker(*s.all, c.worker);
-  add_analytics(*s.all, c.analytics);
+  add_http(*s.all, c.all_ingest.http, 3001, "--ingest-port", "INGEST_PORT");
+  add_http(*s.all, c.all_worker.http, 3004, "--worker-port", "WORKER_PORT", false);
+  add_http(*s.all, c.all_analytics.http, 3002, "--analytics-port", "ANALYTICS_PORT", false);
+  add_nats(*s.all, c.all_ingest.nats);
+  add_db(*s.all, c.all_worker.db, c.all_db_parts, 75, 10);
+  add_ingest(*s.all, c.all_ingest);
+  add_worker(*s.all, c.all_worker);
+  add_analytics(*s.all, c.all_analytics);
 
   s.migrate = app.add_subcommand("migrate", "Apply sql/ migrations to the database and exit");
-  add_db(*s.migrate, c.migrate_db, c.db_parts, 1, 0, false);
+  add_db(*s.migrate, c.migrate_db, c.migrate_db_parts, 1, 0, false);
 
   s.publish = app.add_subcommand("publish", "Load generator: realistic facebook/tiktok events posted to ingest");
   auto& p = c.publish;
@@ -284,19 +284,22 @@ Subcommands declare_cli(CLI::App& app, CliConfig& c) {
 
 void finalize_config(CliConfig& c, const Subcommands& s) {
   if (s.run_worker->parsed()) {
-    resolve_database_url(*s.run_worker, c.worker.db, c.db_parts);
+    resolve_database_url(*s.run_worker, c.worker.db, c.worker_db_parts);
     check_pool(c.worker.db, "run-worker");
     check_nats_names(c.worker.nats);
   }
   if (s.serve_analytics->parsed()) {
-    resolve_database_url(*s.serve_analytics, c.analytics.db, c.db_parts);
+    resolve_database_url(*s.serve_analytics, c.analytics.db, c.analytics_db_parts);
     check_pool(c.analytics.db, "serve-analytics");
   }
   if (s.serve_ingest->parsed()) check_nats_names(c.ingest.nats);
-  if (s.migrate->parsed()) resolve_database_url(*s.migrate, c.migrate_db, c.db_parts);
+  if (s.migrate->parsed()) resolve_database_url(*s.migrate, c.migrate_db, c.migrate_db_parts);
   if (s.dlq->parsed()) check_nats_names(c.dlq.nats);
   if (s.all->parsed()) {
-    resolve_database_url(*s.all, c.worker.db, c.db_parts);
+    c.ingest = c.all_ingest;
+    c.worker = c.all_worker;
+    c.analytics = c.all_analytics;
+    resolve_database_url(*s.all, c.worker.db, c.all_db_parts);
     check_nats_names(c.ingest.nats);
     c.worker.nats = c.ingest.nats;
     for (auto* http : {&c.worker.http, &c.analytics.http}) {

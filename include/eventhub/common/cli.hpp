@@ -18,16 +18,24 @@ namespace eventhub::common {
 
 struct CliConfig {
   ProcessConfig process;
+  // The chosen command's configuration (finalize_config fills these for `all` too).
   IngestConfig ingest;
   WorkerConfig worker;
   AnalyticsConfig analytics;
   DatabaseConfig migrate_db;
   PublishConfig publish;
   DlqConfig dlq;
+
   // Database URL parts (DATABASE_HOST, ...) used when no --database-url / DATABASE_URL is given.
   struct DatabaseParts {
     std::string host, port, user, password, name;
-  } db_parts;
+  };
+  // Storage private to each subcommand: CLI11 applies environment variables to every subcommand,
+  // used or not, so two subcommands must never bind the same variable.
+  DatabaseParts worker_db_parts, analytics_db_parts, all_db_parts, migrate_db_parts;
+  IngestConfig all_ingest;
+  WorkerConfig all_worker;
+  AnalyticsConfig all_analytics;
 };
 
 struct Subcommands {
