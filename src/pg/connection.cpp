@@ -13,6 +13,7 @@ bool sqlstate_is_retryable(std::string_view s) {
   if (s.substr(0, 2) == "57") return true;        // operator intervention: admin shutdown, cannot connect now
   if (s == "53300" || s == "53100" || s == "53200") return true;  // too many connections, disk full, out of memory
   if (s == "55P03") return true;                  // lock not available
+  if (s == "42P01") return true;                  // table missing: schema not migrated yet, not the data's fault
   return false;
 }
 

@@ -1,6 +1,7 @@
 #include <eventhub/pg/pool.hpp>
 
 #include <eventhub/common/log.hpp>
+#include <eventhub/pg/migrations.hpp>
 
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
@@ -24,6 +25,7 @@ PoolOptions PoolOptions::from(const common::DatabaseConfig& db, std::string name
   o.max = db.pool_max;
   o.connect_timeout = db.connect_timeout;
   o.acquire_timeout = db.acquire_timeout;
+  o.migrate_when_reachable = db.migrate_on_start;
   return o;
 }
 
@@ -135,6 +137,18 @@ void Pool::release(Connection conn, bool reusable) {
   available_.notify_one();
 }
 
+bool Pool::migrate_now() {
+  try {
+    Connection conn(options_.url, static_cast<int>(options_.connect_timeout.count()), "eventhub-migrate");
+    const auto applied = migrate(conn);
+    if (!applied.empty()) log::info("migrations applied", "pool", options_.name, "count", applied.size());
+    return true;
+  } catch (const Error& e) {
+    log::warn("migrations failed", "pool", options_.name, "error", e.what());
+    return false;
+  }
+}
+
 void Pool::maintain() {
   std::unique_lock lock(mutex_);
   while (!closed_) {
@@ -165,8 +179,19 @@ void Pool::maintain() {
     const bool was_healthy = healthy_;
     if (probe && !closed_) {
       idle_.push_back(std::move(*probe));
+      if (!was_healthy) {
+        log::info("database reachable", "pool", options_.name);
+        if (options_.migrate_when_reachable) {
+          lock.unlock();
+          const bool migrated = migrate_now();
+          lock.lock();
+          if (!migrated) {
+            maintenance_wake_.wait_for(lock, options_.probe_interval);
+            continue;  // not healthy until the schema is there
+          }
+        }
+      }
       healthy_ = true;
-      if (!was_healthy) log::info("database reachable", "pool", options_.name);
     } else {
       --total_;
       if (!error.empty()) {

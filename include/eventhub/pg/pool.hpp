@@ -31,6 +31,9 @@ struct PoolOptions {
   std::chrono::milliseconds acquire_timeout{5'000};
   std::chrono::milliseconds probe_interval{1'000};
   std::vector<std::string> session_setup;  // statements run on every new connection (SET …)
+  // Apply sql/ migrations (on a separate plain connection) whenever the database becomes reachable
+  // after being unreachable, so a role started before its database still gets the schema.
+  bool migrate_when_reachable = false;
 
   static PoolOptions from(const common::DatabaseConfig& db, std::string name);
 };
@@ -82,6 +85,7 @@ class Pool {
   void release(Connection conn, bool reusable);
   Connection open_connection();
   void maintain();
+  bool migrate_now();
   void update_gauges();
 
   PoolOptions options_;
