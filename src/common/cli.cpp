@@ -265,6 +265,8 @@ Subcommands declare_cli(CLI::App& app, CliConfig& c) {
   s.publish->add_flag("--gzip", p.gzip, "Send bodies with Content-Encoding: gzip")->envname("PUBLISH_GZIP");
   add(*s.publish, "--progress", "PUBLISH_PROGRESS", p.progress, "Progress display: auto, tty, plain, none")
       ->check(CLI::IsMember({"auto", "tty", "plain", "none"}));
+  add(*s.publish, "--base-time", "PUBLISH_BASE_TIME", p.base_time,
+      "RFC 3339 time the event timestamps are spread around (empty = now); with --seed, byte-identical runs");
 
   s.dlq = app.add_subcommand("dlq", "Inspect and replay dead-lettered messages");
   s.dlq->require_subcommand(1);

@@ -102,6 +102,7 @@ struct PublishConfig {
   std::string api_key;
   bool gzip = false;
   std::string progress = "auto";                    // auto|tty|plain|none
+  std::string base_time;                            // RFC 3339 anchor of event timestamps; empty = now
 };
 
 struct DlqConfig {
