@@ -1,37 +1,31 @@
 #include <eventhub/worker/worker_role.hpp>
 
-#include <eventhub/common/log.hpp>
 #include <eventhub/http/ops_routes.hpp>
 #include <eventhub/http/server.hpp>
-#include <eventhub/nats/connection.hpp>
-#include <eventhub/pg/pool.hpp>
+#include <eventhub/worker/worker.hpp>
 
 namespace eventhub::worker {
 
 namespace {
-// Placeholder until the worker issue lands: ops routes, NATS and PostgreSQL readiness only.
+// run-worker: the ops HTTP server (health, metrics) on --port, and the Worker (its own threads).
 class WorkerRole final : public common::Role {
  public:
   WorkerRole(const common::WorkerConfig& config, common::Runtime& runtime)
-      : nats_(std::make_unique<nats::Connection>(config.nats, "eventhub-worker")),
-        pool_(std::make_unique<pg::Pool>(pg::PoolOptions::from(config.db, "worker"),
-                                         runtime.registry())) {
+      : worker_(std::make_unique<Worker>(config, runtime.registry(), runtime.health())) {
     http::Router router;
     http::add_ops_routes(router, "worker", runtime.health(), runtime.registry_ptr());
-    runtime.health().add_check("worker", "nats", [n = nats_.get()] {
-      return n->connected() ? common::CheckResult{} : common::CheckResult{false, "not connected"};
-    });
-    runtime.health().add_check("worker", "postgres", [p = pool_.get()] {
-      return p->healthy() ? common::CheckResult{} : common::CheckResult{false, p->last_error()};
-    });
     server_ = std::make_unique<http::Server>(runtime.io(), config.http, "worker", std::move(router), runtime.registry());
+    // Stop actions run in reverse order: the worker drains first, /metrics stays up meanwhile.
     runtime.on_stop("worker-http", [this](auto deadline) { server_->stop(deadline); });
+    runtime.on_stop("worker", [this](auto deadline) { worker_->stop(deadline); });
   }
-  void start() override { server_->start(); }
+  void start() override {
+    server_->start();
+    worker_->start();
+  }
 
  private:
-  std::unique_ptr<nats::Connection> nats_;
-  std::unique_ptr<pg::Pool> pool_;
+  std::unique_ptr<Worker> worker_;
   std::unique_ptr<http::Server> server_;
 };
 }  // namespace
