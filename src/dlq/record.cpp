@@ -63,33 +63,67 @@ std::string sanitize_line(std::string_view text, std::size_t max) {
   return out;
 }
 
+namespace {
+bool is_eventhub_record_header(std::string_view key) {
+  return starts_with_nocase(key, "Eventhub-Dlq-") || starts_with_nocase(key, "Eventhub-Original-") ||
+         starts_with_nocase(key, "Eventhub-Delivery-") || starts_with_nocase(key, "Eventhub-Dead-") ||
+         starts_with_nocase(key, "Eventhub-Replayed-");
+}
+
+// Copies every header of `from` except Nats-* and our dead-letter bookkeeping.
+void copy_plain_headers(natsMsg* from, natsMsg* to) {
+  const char** keys = nullptr;
+  int key_count = 0;
+  const natsStatus s = natsMsgHeader_Keys(from, &keys, &key_count);
+  if (s == NATS_NOT_FOUND) return;
+  ok_or_throw(s, "natsMsgHeader_Keys");
+  for (int k = 0; k < key_count; ++k) {
+    const std::string_view key = keys[k];
+    if (starts_with_nocase(key, "Nats-") || is_eventhub_record_header(key)) continue;
+    const char** values = nullptr;
+    int value_count = 0;
+    if (natsMsgHeader_Values(from, keys[k], &values, &value_count) == NATS_OK) {
+      for (int v = 0; v < value_count; ++v) {
+        const natsStatus added = natsMsgHeader_Add(to, keys[k], values[v]);
+        if (added != NATS_OK) {
+          free(static_cast<void*>(values));
+          free(static_cast<void*>(keys));
+          ok_or_throw(added, "natsMsgHeader_Add");
+        }
+      }
+      free(static_cast<void*>(values));
+    }
+  }
+  free(static_cast<void*>(keys));
+}
+}  // namespace
+
+natsMsg* make_replay(natsMsg* letter, std::string_view dlq_stream, uint64_t dlq_seq) {
+  const auto subject = header(letter, kHeaderOriginalSubject);
+  if (!subject || subject->empty()) return nullptr;
+  natsMsg* msg = nullptr;
+  ok_or_throw(natsMsg_Create(&msg, subject->c_str(), nullptr, natsMsg_GetData(letter), natsMsg_GetDataLength(letter)),
+              "natsMsg_Create");
+  try {
+    copy_plain_headers(letter, msg);
+    const std::string id = replay_msg_id(header(letter, kHeaderOriginalMsgId), dlq_stream, dlq_seq);
+    ok_or_throw(natsMsgHeader_Set(msg, "Nats-Msg-Id", id.c_str()), "header");
+    const std::string from = std::string(dlq_stream) + ":" + std::to_string(dlq_seq);
+    ok_or_throw(natsMsgHeader_Set(msg, "Eventhub-Replayed-From", from.c_str()), "header");
+  } catch (...) {
+    natsMsg_Destroy(msg);
+    throw;
+  }
+  return msg;
+}
+
 natsMsg* make_dead_letter(natsMsg* original, std::string_view prefix, const DeadLetterInfo& info) {
   const std::string subject = dlq_subject(prefix, info.reason);
   natsMsg* msg = nullptr;
   ok_or_throw(natsMsg_Create(&msg, subject.c_str(), nullptr, natsMsg_GetData(original), natsMsg_GetDataLength(original)),
               "natsMsg_Create");
   try {
-    const char** keys = nullptr;
-    int key_count = 0;
-    const natsStatus s = natsMsgHeader_Keys(original, &keys, &key_count);
-    if (s == NATS_OK) {
-      for (int k = 0; k < key_count; ++k) {
-        const std::string_view key = keys[k];
-        if (starts_with_nocase(key, "Nats-") || starts_with_nocase(key, "Eventhub-Dlq-") ||
-            starts_with_nocase(key, "Eventhub-Original-") || starts_with_nocase(key, "Eventhub-Delivery-") ||
-            starts_with_nocase(key, "Eventhub-Dead-"))
-          continue;  // server instructions, or our own headers from an earlier dead-lettering
-        const char** values = nullptr;
-        int value_count = 0;
-        if (natsMsgHeader_Values(original, keys[k], &values, &value_count) == NATS_OK) {
-          for (int v = 0; v < value_count; ++v) ok_or_throw(natsMsgHeader_Add(msg, keys[k], values[v]), "header");
-          free(static_cast<void*>(values));
-        }
-      }
-      free(static_cast<void*>(keys));
-    } else if (s != NATS_NOT_FOUND) {
-      ok_or_throw(s, "natsMsgHeader_Keys");
-    }
+    copy_plain_headers(original, msg);
     if (auto id = header(original, "Nats-Msg-Id")) ok_or_throw(natsMsgHeader_Set(msg, kHeaderOriginalMsgId, id->c_str()), "header");
     const std::string error = sanitize_line(info.error, 1000);
     ok_or_throw(natsMsgHeader_Set(msg, kHeaderReason, info.reason.c_str()), "header");

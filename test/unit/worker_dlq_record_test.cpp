@@ -106,6 +106,19 @@ TEST_CASE("dead letter: payload, original headers, Eventhub headers, own msg id"
   CHECK(count == 1);
   free(static_cast<void*>(values));
   CHECK(header(again, kHeaderReason) == "db_rejected");
+
+  // Replay: back to the original subject with the plain headers, a fresh Nats-Msg-Id, no DLQ headers.
+  natsMsg* replay = make_replay(letter, "EVENTS_DLQ", 5);
+  REQUIRE(replay != nullptr);
+  CHECK(std::string(natsMsg_GetSubject(replay)) == "events.facebook.top");
+  CHECK(std::string(natsMsg_GetData(replay), natsMsg_GetDataLength(replay)) == payload);
+  CHECK(header(replay, "Nats-Msg-Id") == "e1:replay:5");
+  CHECK(header(replay, "X-Trace") == "abc");
+  CHECK(header(replay, "Eventhub-Replayed-From") == "EVENTS_DLQ:5");
+  CHECK_FALSE(header(replay, kHeaderReason).has_value());
+  CHECK_FALSE(header(replay, kHeaderOriginalSubject).has_value());
+  natsMsg_Destroy(replay);
+  CHECK(make_replay(original, "EVENTS_DLQ", 5) == nullptr);  // not a dead letter: no original subject
   natsMsg_Destroy(again);
   natsMsg_Destroy(letter);
   natsMsg_Destroy(original);

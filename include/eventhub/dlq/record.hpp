@@ -71,6 +71,11 @@ std::optional<int64_t> parse_rfc3339(std::string_view text);
 std::string replay_msg_id(const std::optional<std::string>& original_msg_id, std::string_view dlq_stream,
                           uint64_t dlq_seq);
 
+// Builds the replay of dead letter `dlq_seq` (caller destroys it): its payload and non-Eventhub,
+// non-Nats headers, to the original subject, Nats-Msg-Id = replay_msg_id(…), plus
+// Eventhub-Replayed-From "<dlq stream>:<seq>". nullptr when the letter has no original subject.
+natsMsg* make_replay(natsMsg* letter, std::string_view dlq_stream, uint64_t dlq_seq);
+
 // One `dlq list` line: "<seq>  <time>  <reason>  deliveries=<n>  <subject>  <excerpt>" where the
 // payload excerpt is at most 120 bytes (sanitized, "…" appended when cut).
 struct ListEntry {
