@@ -35,6 +35,23 @@ ParseResult parse_strict(std::string_view text, const ParseLimits& limits = {});
 // Empty means valid. Paths are relative to the event ("eventId", "data.engagement.device").
 std::vector<std::string> validate_event(const boost::json::value& event);
 
+// The same checks with the parts kept apart: `kind` is a short, bounded label for metrics
+// ("missing", "type", "enum", "range", "format", "length", "event_type"); `path` + ": " + `reason`
+// is the string validate_event returns.
+struct ValidationIssue {
+  std::string path;
+  std::string reason;
+  std::string_view kind;  // static string
+};
+std::vector<ValidationIssue> check_event(const boost::json::value& event);
+
+// Strict RFC 3339 date-time ("2026-01-31T12:00:00Z", "2026-01-31T12:00:00.123+02:00"): offset
+// required, real calendar date, year 0001-9999, seconds 00-60, at most 9 fraction digits.
+bool is_rfc3339(std::string_view s);
+
+// purchaseAmount format: ^(0|[1-9][0-9]{0,13})(\.[0-9]{1,4})?$ (fits numeric(18,4)).
+bool is_decimal_amount(std::string_view s);
+
 // The stored form of a valid event (validate_event returned nothing).
 struct EventRow {
   std::string event_id;
