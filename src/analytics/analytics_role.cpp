@@ -1,34 +1,235 @@
 #include <eventhub/analytics/analytics_role.hpp>
 
+#include <eventhub/analytics/openapi.hpp>
+#include <eventhub/analytics/query.hpp>
+#include <eventhub/common/blocking.hpp>
 #include <eventhub/common/log.hpp>
 #include <eventhub/http/ops_routes.hpp>
 #include <eventhub/http/server.hpp>
 #include <eventhub/pg/pool.hpp>
 
+#include <boost/asio/thread_pool.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/string.hpp>
+#include <prometheus/counter.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <chrono>
+#include <map>
+
 namespace eventhub::analytics {
 
 namespace {
-// Placeholder until the analytics issue lands: ops routes and PostgreSQL readiness only.
+
+namespace net = boost::asio;
+
+int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Outcome of running an endpoint's statements on a blocking thread.
+struct QueryOutcome {
+  enum class Kind { ok, timeout, unavailable, internal } kind = Kind::ok;
+  std::string message;
+  std::vector<Rows> results;
+};
+
+const char* kind_label(QueryOutcome::Kind k) {
+  switch (k) {
+    case QueryOutcome::Kind::ok: return "ok";
+    case QueryOutcome::Kind::timeout: return "timeout";
+    case QueryOutcome::Kind::unavailable: return "unavailable";
+    case QueryOutcome::Kind::internal: return "internal";
+  }
+  return "internal";
+}
+
+Rows to_rows(const PGresult* r) {
+  Rows rows;
+  const int n = PQntuples(r), cols = PQnfields(r);
+  rows.reserve(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    Row row;
+    row.reserve(static_cast<std::size_t>(cols));
+    for (int c = 0; c < cols; ++c) {
+      if (pg::is_null(r, i, c)) row.emplace_back(std::nullopt);
+      else row.emplace_back(std::string(pg::text(r, i, c)));
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+// Owned by make_analytics_role's caller (main) through the Role; constructed before the runtime runs.
+// HTTP handlers run on the server's strands; every query runs on `threads_` (blocking libpq) with a
+// connection of the role's own read-only pool. Stop order: HTTP drain, then the query threads, then
+// the pool.
 class AnalyticsRole final : public common::Role {
  public:
   AnalyticsRole(const common::AnalyticsConfig& config, common::Runtime& runtime)
-      : pool_(std::make_unique<pg::Pool>(pg::PoolOptions::from(config.db, "analytics"),
-                                         runtime.registry())) {
+      : config_(config),
+        pool_(std::make_unique<pg::Pool>(pool_options(config), runtime.registry())),
+        threads_(std::make_unique<net::thread_pool>(static_cast<std::size_t>(std::max(1, config.query_threads)))),
+        durations_(prometheus::BuildHistogram()
+                       .Name("eventhub_analytics_query_duration_seconds")
+                       .Help("Analytics database time per request (all statements of the endpoint), by endpoint")
+                       .Register(runtime.registry())),
+        errors_(prometheus::BuildCounter()
+                    .Name("eventhub_analytics_query_errors_total")
+                    .Help("Analytics requests that failed, by endpoint and kind "
+                          "(bad_request, timeout, unavailable, internal)")
+                    .Register(runtime.registry())) {
     http::Router router;
     http::add_ops_routes(router, "analytics", runtime.health(), runtime.registry_ptr());
+    http::add_swagger_routes(router, openapi_document());
+    for (Endpoint e : kEndpoints) {
+      static const prometheus::Histogram::BucketBoundaries buckets{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                                                   0.25,  0.5,    1,     2.5,  5,     10,  30};
+      Metrics m{&durations_.Add({{"endpoint", std::string(endpoint_label(e))}}, buckets), {}};
+      for (const char* kind : {"bad_request", "timeout", "unavailable", "internal"})
+        m.errors[kind] = &errors_.Add({{"endpoint", std::string(endpoint_label(e))}, {"kind", kind}});
+      metrics_[e] = m;
+      router.add(http::bhttp::verb::get, std::string(endpoint_path(e)),
+                 [this, e](http::Request& req) { return handle(e, req); });
+    }
     runtime.health().add_check("analytics", "postgres", [p = pool_.get()] {
       return p->healthy() ? common::CheckResult{} : common::CheckResult{false, p->last_error()};
     });
     server_ =
         std::make_unique<http::Server>(runtime.io(), config.http, "analytics", std::move(router), runtime.registry());
+    // Reverse order at shutdown: HTTP drains first (active queries complete), then threads, then pool.
+    runtime.on_stop("analytics-pool", [this](auto) { pool_->close(); });
+    runtime.on_stop("analytics-queries", [this](auto) { threads_->join(); });
     runtime.on_stop("analytics-http", [this](auto deadline) { server_->stop(deadline); });
   }
-  void start() override { server_->start(); }
+
+  void start() override {
+    server_->start();
+    log::info("analytics listening", "port", server_->port(), "query_threads", config_.query_threads,
+              "statement_timeout_ms", config_.statement_timeout.count(), "default_window_h",
+              config_.default_window.count());
+  }
 
  private:
+  struct Metrics {
+    prometheus::Histogram* duration = nullptr;
+    std::map<std::string, prometheus::Counter*> errors;
+  };
+
+  static pg::PoolOptions pool_options(const common::AnalyticsConfig& config) {
+    auto o = pg::PoolOptions::from(config.db, "analytics");
+    o.session_setup = {
+        "SET default_transaction_read_only = on",
+        "SET statement_timeout = " + std::to_string(config.statement_timeout.count()),
+        "SET TIME ZONE 'UTC'",
+        // JIT compilation costs tens of milliseconds per aggregate over ~100k+ rows and buys nothing
+        // for these short scans (measured in bench/analytics).
+        "SET jit = off",
+        "SET application_name = 'eventhub-analytics'",
+    };
+    return o;
+  }
+
+  QueryOutcome run(const std::vector<SqlQuery>& queries) {
+    QueryOutcome out;
+    try {
+      pg::PooledConnection conn = pool_->acquire();
+      const bool snapshot = queries.size() > 1;
+      try {
+        if (snapshot) conn->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+        for (const auto& q : queries) {
+          pg::Result r = conn->exec_params(q.sql, q.params);
+          out.results.push_back(to_rows(r.get()));
+        }
+        if (snapshot) conn->exec("COMMIT");
+      } catch (const pg::Error&) {
+        // Leave the connection clean for the next request (a cancelled statement leaves an aborted
+        // transaction); when even that fails, drop the connection.
+        try {
+          if (snapshot && conn->ok()) conn->exec("ROLLBACK");
+        } catch (const pg::Error&) {
+          conn.discard();
+        }
+        if (!conn->ok()) conn.discard();
+        throw;
+      }
+    } catch (const pg::Error& e) {
+      out.results.clear();
+      out.message = e.what();
+      const std::string& state = e.sqlstate();
+      if (state == "57014") out.kind = QueryOutcome::Kind::timeout;
+      else if (e.retryable()) out.kind = QueryOutcome::Kind::unavailable;
+      else out.kind = QueryOutcome::Kind::internal;
+    } catch (const std::exception& e) {
+      out.results.clear();
+      out.message = e.what();
+      out.kind = QueryOutcome::Kind::internal;
+    }
+    return out;
+  }
+
+  net::awaitable<http::Response> handle(Endpoint e, http::Request& req) {
+    const unsigned version = req.version();
+    Metrics& m = metrics_.at(e);
+    const auto params = http::parse_query(req.target());
+    const ParseResult parsed = parse_options(e, params, now_us(), config_.default_window);
+    if (parsed.error) {
+      m.errors.at("bad_request")->Increment();
+      const std::string details = "{\"parameter\":" +
+                                  boost::json::serialize(boost::json::string(parsed.error->parameter)) + "}";
+      co_return http::json_error(http::Status::bad_request, parsed.error->message, details, version);
+    }
+    const QueryOptions options = *parsed.options;
+    auto queries = build_queries(e, options);
+    const auto started = std::chrono::steady_clock::now();
+    QueryOutcome outcome =
+        co_await common::run_blocking(*threads_, [this, queries = std::move(queries)] { return run(queries); });
+    m.duration->Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+
+    if (outcome.kind == QueryOutcome::Kind::ok) {
+      try {
+        co_return http::json_response(http::Status::ok, render(e, options, outcome.results), version);
+      } catch (const std::exception& ex) {
+        outcome.kind = QueryOutcome::Kind::internal;
+        outcome.message = ex.what();
+      }
+    }
+    m.errors.at(kind_label(outcome.kind))->Increment();
+    switch (outcome.kind) {
+      case QueryOutcome::Kind::timeout:
+        log::warn("analytics query cancelled by statement timeout", "endpoint", endpoint_label(e), "timeout_ms",
+                  config_.statement_timeout.count());
+        co_return retry_later(http::json_error(
+            http::Status::service_unavailable,
+            "query exceeded the statement timeout of " + std::to_string(config_.statement_timeout.count()) +
+                " ms; narrow the window (from/to) or retry later",
+            {}, version));
+      case QueryOutcome::Kind::unavailable:
+        log::warn("analytics database unavailable", "endpoint", endpoint_label(e), "error", outcome.message);
+        co_return retry_later(http::json_error(http::Status::service_unavailable,
+                                               "database unavailable or busy; retry later", {}, version));
+      default:
+        log::error("analytics query failed", "endpoint", endpoint_label(e), "error", outcome.message);
+        co_return http::json_error(http::Status::internal_server_error, "internal error", {}, version);
+    }
+  }
+
+  static http::Response retry_later(http::Response res) {
+    res.set(http::bhttp::field::retry_after, "1");
+    return res;
+  }
+
+  common::AnalyticsConfig config_;
   std::unique_ptr<pg::Pool> pool_;
+  std::unique_ptr<net::thread_pool> threads_;
+  prometheus::Family<prometheus::Histogram>& durations_;
+  prometheus::Family<prometheus::Counter>& errors_;
+  std::map<Endpoint, Metrics> metrics_;
   std::unique_ptr<http::Server> server_;
 };
+
 }  // namespace
 
 std::unique_ptr<common::Role> make_analytics_role(const common::AnalyticsConfig& config, common::Runtime& runtime) {
