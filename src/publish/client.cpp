@@ -244,7 +244,7 @@ class Load {
     }
     // Every connection gave up twice in a row with nothing answered in between: the target is not
     // going to take the rest either, so stop instead of grinding through the whole count.
-    if (++consecutive_giveups_ >= 2 * std::max(1, active_) && !stopping_) {
+    if (++consecutive_giveups_ >= 2 * std::max(1, active_) && !stopping_ && next_ < o_.count) {
       aborted_ = true;
       progress_.message("publish: giving up: " + std::to_string(consecutive_giveups_) +
                         " requests in a row failed; last error: " + a.error);
