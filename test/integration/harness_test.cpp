@@ -13,6 +13,7 @@
 #include "wait.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -55,7 +56,8 @@ class RawSocket {
   }
   ~RawSocket() { ::close(fd_); }
   void send(const std::string& data) {
-    REQUIRE(::send(fd_, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size()));
+    REQUIRE(::send(fd_, data.data(), data.size(), MSG_NOSIGNAL) ==
+            static_cast<ssize_t>(data.size()));
   }
   // Reads until `complete(received so far)` holds; gives up after 5 s and returns what it has.
   template <class Complete>
@@ -79,10 +81,11 @@ class RawSocket {
 
 // One JetStream API request over the raw NATS protocol, enough to create a stream without a client
 // library. Returns the reply payload.
-std::string nats_request(std::uint16_t port, const std::string& subject, const std::string& payload) {
+std::string nats_request(std::uint16_t port, const std::string& subject,
+                         const std::string& payload) {
   RawSocket s(port);
-  s.send("CONNECT {\"verbose\":false,\"pedantic\":false}\r\nSUB _INBOX.harness 1\r\nPUB " + subject +
-         " _INBOX.harness " + std::to_string(payload.size()) + "\r\n" + payload + "\r\n");
+  s.send("CONNECT {\"verbose\":false,\"pedantic\":false}\r\nSUB _INBOX.harness 1\r\nPUB " +
+         subject + " _INBOX.harness " + std::to_string(payload.size()) + "\r\n" + payload + "\r\n");
   // "MSG <subject> <sid> <size>\r\n<payload>\r\n"
   const std::string marker = "MSG _INBOX.harness 1 ";
   std::size_t body = 0, size = 0;
@@ -100,9 +103,7 @@ std::string nats_request(std::uint16_t port, const std::string& subject, const s
   return in.substr(body, size);
 }
 
-std::string jsz(const NatsServer& nats) {
-  return http_get(nats.monitor_port(), "/jsz").body;
-}
+std::string jsz(const NatsServer& nats) { return http_get(nats.monitor_port(), "/jsz").body; }
 
 // Serves each accepted connection the next canned response (after reading the request head), then
 // closes it.
@@ -156,6 +157,14 @@ TEST_CASE("ChildProcess: exit status, environment, signals, spawn errors", "[har
   CHECK(r.exit_status == 3);
   CHECK(r.out == "out bar-unset\n");
   CHECK(r.err == "err\n");
+
+  // A descriptor we leak without O_CLOEXEC (like an in-process server's listening socket) must not
+  // be inherited: a long-lived server child would keep it open.
+  const int leaked = ::open("/dev/null", O_RDONLY);
+  REQUIRE(leaked > 2);
+  const ProcessResult fds = run_process(ProcessOptions{.argv = {"ls", "/proc/self/fd"}});
+  ::close(leaked);
+  CHECK(fds.out == "0\n1\n2\n3\n");  // stdio, and the directory ls itself is reading
 
   ChildProcess sleeper(ProcessOptions{.argv = {"sleep", "30"}});
   const pid_t pid = sleeper.pid();
@@ -265,7 +274,8 @@ TEST_CASE("http_request: Content-Length, chunked, read to close, early answer", 
   CHECK_THROWS_AS(http_get(free_port(), "/", 1s), HttpError);
 }
 
-TEST_CASE("EventhubProcess: a binary that exits while starting is reported with its log", "[harness]") {
+TEST_CASE("EventhubProcess: a binary that exits while starting is reported with its log",
+          "[harness]") {
   EventhubProcess p({"-c", "echo starting; echo boom >&2; exit 4"}, {}, "/bin/sh");
   try {
     p.wait_ready(free_port(), 5s);
@@ -287,9 +297,9 @@ TEST_CASE("NatsServer: JetStream up, restart on the same port and store, stop", 
   CHECK_THAT(nats_info(port), Catch::Contains("\"jetstream\":true"));
   CHECK(http_get(nats.monitor_port(), "/healthz").status == 200);
 
-  const std::string created = nats_request(
-      port, "$JS.API.STREAM.CREATE.HARNESS",
-      R"({"name":"HARNESS","subjects":["harness.>"],"storage":"file"})");
+  const std::string created =
+      nats_request(port, "$JS.API.STREAM.CREATE.HARNESS",
+                   R"({"name":"HARNESS","subjects":["harness.>"],"storage":"file"})");
   CHECK_THAT(created, Catch::Contains("\"name\":\"HARNESS\""));
   CHECK_THAT(jsz(nats), Catch::Contains("\"streams\": 1"));
 
@@ -318,7 +328,8 @@ TEST_CASE("NatsServer: JetStream up, restart on the same port and store, stop", 
 TEST_CASE("PostgresServer: queries, databases, restart, immediate stop, fast stop", "[harness]") {
   PostgresServer pg;
   const std::uint16_t port = pg.port();
-  CHECK(pg.url("harness") == "postgresql://postgres@127.0.0.1:" + std::to_string(port) + "/harness");
+  CHECK(pg.url("harness") ==
+        "postgresql://postgres@127.0.0.1:" + std::to_string(port) + "/harness");
   CHECK(pg.query_scalar("postgres", "select 1") == "1");
   CHECK(pg.query_scalar("postgres", "show timezone") == "UTC");
   CHECK(pg.query_scalar("postgres", "show max_connections") == "300");
@@ -329,12 +340,14 @@ TEST_CASE("PostgresServer: queries, databases, restart, immediate stop, fast sto
   }
 
   pg.create_database("harness");
-  pg.exec("harness", "create table t (id int primary key, v text); insert into t values (1, 'a'), (2, null)");
+  pg.exec("harness",
+          "create table t (id int primary key, v text); insert into t values (1, 'a'), (2, null)");
   const auto rows = pg.query_rows("harness", "select id, v from t order by id");
   REQUIRE(rows.size() == 2);
   CHECK(rows[0] == PostgresServer::Row{"1", "a"});
   CHECK(rows[1] == PostgresServer::Row{"2", std::nullopt});
-  CHECK_THROWS_WITH(pg.query_scalar("harness", "select v from t where id = 2"), Catch::Contains("NULL"));
+  CHECK_THROWS_WITH(pg.query_scalar("harness", "select v from t where id = 2"),
+                    Catch::Contains("NULL"));
   CHECK_THROWS_WITH(pg.exec("harness", "select * from missing"),
                     Catch::Contains("relation \"missing\" does not exist"));
 
@@ -353,7 +366,8 @@ TEST_CASE("PostgresServer: queries, databases, restart, immediate stop, fast sto
   CHECK(pg.query_scalar("harness", "select count(*) from t") == "3");
 
   pg.drop_database("harness");
-  CHECK(pg.query_scalar("postgres", "select count(*) from pg_database where datname = 'harness'") == "0");
+  CHECK(pg.query_scalar("postgres", "select count(*) from pg_database where datname = 'harness'") ==
+        "0");
 
   const pid_t third = pg.pid();
   CHECK(pg.stop_fast() == 0);

@@ -34,9 +34,7 @@ std::filesystem::path EventhubProcess::default_binary() {
 
 EventhubProcess::EventhubProcess(std::vector<std::string> args, EnvOverrides env,
                                  std::filesystem::path binary)
-    : dir_("eventhub-proc"),
-      log_file_(dir_ / "eventhub.log"),
-      process_([&] {
+    : dir_("eventhub-proc"), log_file_(dir_ / "eventhub.log"), process_([&] {
         ProcessOptions p = make_options(binary, std::move(args), std::move(env));
         p.log_file = log_file_;
         return p;
@@ -50,10 +48,13 @@ ProcessResult EventhubProcess::run(std::vector<std::string> args, EnvOverrides e
   return run_process(make_options(binary, std::move(args), std::move(env)), timeout);
 }
 
-void EventhubProcess::wait_ready(std::uint16_t port, std::chrono::milliseconds timeout) {
-  wait_child_ready(process_, "eventhub (" + std::to_string(pid()) + ")", timeout, [port] {
+void EventhubProcess::wait_ready(std::uint16_t port, std::chrono::milliseconds timeout,
+                                 const std::string& path) {
+  const std::string what =
+      "eventhub (pid " + std::to_string(pid()) + ") on 127.0.0.1:" + std::to_string(port) + path;
+  wait_child_ready(process_, what, timeout, [port, &path] {
     try {
-      return http_get(port, "/health/liveness", std::chrono::seconds(1)).status == 200;
+      return http_get(port, path, std::chrono::seconds(1)).status == 200;
     } catch (const HttpError&) {
       return false;  // not listening yet
     }

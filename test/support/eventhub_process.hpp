@@ -39,14 +39,18 @@ class EventhubProcess {
   bool running() { return process_.running(); }
   bool signal(int signo) { return process_.signal(signo); }
 
-  // Polls GET 127.0.0.1:port/health/liveness until 200. Throws StartupError with the log tail if
-  // the process exits first or the timeout passes (it is killed then).
-  void wait_ready(std::uint16_t port, std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  // Polls GET 127.0.0.1:port<path> until 200 (pass "/health/readiness" to wait for dependencies
+  // too). Throws StartupError with the log tail if the process exits first or the timeout passes
+  // (it is killed then).
+  void wait_ready(std::uint16_t port, std::chrono::milliseconds timeout = std::chrono::seconds(20),
+                  const std::string& path = "/health/liveness");
   // SIGTERM (the contract's drain), SIGKILL after `timeout`; returns the exit status
   // (0 = clean drain, 137 = had to be killed).
   int stop(std::chrono::milliseconds timeout = std::chrono::seconds(30));
   void kill9() { process_.kill(); }
-  std::optional<int> wait_exit(std::chrono::milliseconds timeout) { return process_.wait_exit(timeout); }
+  std::optional<int> wait_exit(std::chrono::milliseconds timeout) {
+    return process_.wait_exit(timeout);
+  }
 
   const std::filesystem::path& log_file() const { return log_file_; }
   std::string log_tail(std::size_t max_lines = 60) const;

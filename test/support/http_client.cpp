@@ -33,7 +33,8 @@ std::string lower(std::string_view s) {
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -255,9 +256,9 @@ std::optional<std::string> HttpResponse::header(std::string_view name) const {
 HttpResponse http_request(std::string_view method, const std::string& host, std::uint16_t port,
                           std::string_view target, std::string_view body,
                           const HttpHeaders& headers, std::chrono::milliseconds timeout) {
-  Exchange ex(std::string(method) + " http://" + host + ":" + std::to_string(port) +
-                  std::string(target),
-              Clock::now() + timeout);
+  Exchange ex(
+      std::string(method) + " http://" + host + ":" + std::to_string(port) + std::string(target),
+      Clock::now() + timeout);
 
   bool has_host = false, has_length = false, has_connection = false, has_te = false;
   std::string request;
@@ -291,8 +292,8 @@ HttpResponse http_request(std::string_view method, const std::string& host, std:
 
   HttpResponse response;
   read_head(ex, response);
-  const bool no_body = method == "HEAD" || response.status == 204 || response.status == 304 ||
-                       response.status < 200;
+  const bool no_body =
+      method == "HEAD" || response.status == 204 || response.status == 304 || response.status < 200;
   if (no_body) return response;
   if (auto te = response.header("transfer-encoding");
       te && lower(*te).find("chunked") != std::string::npos) {
@@ -323,7 +324,8 @@ bool wait_http_ok(std::uint16_t port, std::string_view path, std::chrono::millis
       timeout,
       [&] {
         try {
-          return http_request("GET", host, port, path, {}, {}, std::chrono::seconds(2)).status == 200;
+          return http_request("GET", host, port, path, {}, {}, std::chrono::seconds(2)).status ==
+                 200;
         } catch (const HttpError&) {
           return false;  // not listening yet, or closed on us while starting
         }

@@ -65,18 +65,21 @@ bool NatsServer::running() { return process_ && process_->running(); }
 
 void NatsServer::start() {
   if (running()) return;
-  std::ofstream(log_file_, std::ios::app) << "---- eventhub test: starting nats-server again ----\n";
+  std::ofstream(log_file_, std::ios::app)
+      << "---- eventhub test: starting nats-server again ----\n";
   spawn_and_wait();
 }
 
 void NatsServer::spawn_and_wait() {
   ProcessOptions p;
+  // clang-format off
   p.argv = {options_.executable,
             "-js",
             "-a", "127.0.0.1",
             "-p", std::to_string(port_),
             "--http_port", std::to_string(monitor_port_),
             "-sd", store_dir_.string()};
+  // clang-format on
   p.argv.insert(p.argv.end(), options_.extra_args.begin(), options_.extra_args.end());
   p.log_file = log_file_;
   process_.reset();
@@ -102,7 +105,9 @@ void NatsServer::restart() {
 
 bool NatsServer::signal(int signo) { return process_ && process_->signal(signo); }
 
-std::string NatsServer::log_tail(std::size_t max_lines) const { return file_tail(log_file_, max_lines); }
+std::string NatsServer::log_tail(std::size_t max_lines) const {
+  return file_tail(log_file_, max_lines);
+}
 
 std::string nats_info(std::uint16_t port, std::chrono::milliseconds timeout) {
   const std::string where = "nats_info 127.0.0.1:" + std::to_string(port) + ": ";

@@ -37,7 +37,7 @@ class NatsServer {
 
   std::uint16_t port() const { return port_; }
   std::uint16_t monitor_port() const { return monitor_port_; }
-  std::string url() const;  // nats://127.0.0.1:PORT
+  std::string url() const;                                               // nats://127.0.0.1:PORT
   const std::filesystem::path& store_dir() const { return store_dir_; }  // the -sd directory
   const std::filesystem::path& log_file() const { return log_file_; }
   pid_t pid() const;  // -1 when not running
@@ -71,6 +71,7 @@ class NatsServer {
 
 // Connects to a NATS server and returns the JSON of its INFO greeting (without "INFO ").
 // Throws std::runtime_error when nothing answers INFO within `timeout`.
-std::string nats_info(std::uint16_t port, std::chrono::milliseconds timeout = std::chrono::seconds(2));
+std::string nats_info(std::uint16_t port,
+                      std::chrono::milliseconds timeout = std::chrono::seconds(2));
 
 }  // namespace eventhub::test

@@ -53,8 +53,8 @@ void require_reachable_by_others(const fs::path& dir) {
     struct stat st {};
     if (::stat(p.c_str(), &st) == 0 && (st.st_mode & S_IXOTH) == 0) {
       throw std::runtime_error("PostgresServer: " + p.string() +
-                               " is not searchable by other users, so the postgres user cannot "
-                               "reach " + dir.string() + "; point TMPDIR elsewhere (e.g. /tmp)");
+                               " is not searchable by other users, so the postgres user cannot"
+                               " reach " + dir.string() + "; point TMPDIR elsewhere (e.g. /tmp)");
     }
     if (p == p.root_path()) break;
   }
@@ -151,6 +151,7 @@ void PostgresServer::init_cluster() {
 void PostgresServer::spawn_and_wait() {
   const std::string fsync = options_.fsync ? "on" : "off";
   ProcessOptions p = base_options();
+  // clang-format off
   p.argv = {(options_.bin_dir / "postgres").string(),
             "-D", data_dir_.string(),
             "-k", socket_dir_.string(),
@@ -164,6 +165,7 @@ void PostgresServer::spawn_and_wait() {
             // Timestamps in query results and logs must not depend on the machine's zone.
             "-c", "timezone=UTC",
             "-c", "log_timezone=UTC"};
+  // clang-format on
   for (const auto& setting : options_.settings) {
     p.argv.push_back("-c");
     p.argv.push_back(setting);
@@ -254,7 +256,8 @@ std::string PostgresServer::query_scalar(std::string_view dbname, std::string_vi
   if (PQgetisnull(res.get(), 0, 0)) {
     throw std::runtime_error("query_scalar: NULL from: " + std::string(sql));
   }
-  return std::string(PQgetvalue(res.get(), 0, 0), static_cast<std::size_t>(PQgetlength(res.get(), 0, 0)));
+  return std::string(PQgetvalue(res.get(), 0, 0),
+                     static_cast<std::size_t>(PQgetlength(res.get(), 0, 0)));
 }
 
 std::vector<PostgresServer::Row> PostgresServer::query_rows(std::string_view dbname,

@@ -162,9 +162,9 @@ int decode_status(int status) {
 
 // Only async-signal-safe calls from here to execve: the parent may have other threads, one of which
 // could have held the malloc lock at the moment of fork.
-[[noreturn]] void child_after_fork(pid_t parent, int err_fd, int in_fd, int out_fd, int err_out_fd,
-                                   const Credentials* creds, const char* cwd, const char* exe,
-                                   char* const* argv, char* const* envp) {
+[[noreturn]] void child_after_fork(pid_t parent, int err_fd, int max_fd, int in_fd, int out_fd,
+                                   int err_out_fd, const Credentials* creds, const char* cwd,
+                                   const char* exe, char* const* argv, char* const* envp) {
   auto fail = [err_fd](ChildStage stage) {
     int payload[2] = {static_cast<int>(stage), errno};
     ssize_t ignored = ::write(err_fd, payload, sizeof payload);
@@ -205,8 +205,14 @@ int decode_status(int status) {
 
   // Descriptors the test process opened without O_CLOEXEC (a listening socket of an in-process
   // server, say) would otherwise be held open by a long-lived server child.
-  if (err_fd > 3) ::syscall(SYS_close_range, 3U, static_cast<unsigned>(err_fd - 1), 0U);
-  ::syscall(SYS_close_range, static_cast<unsigned>(err_fd + 1), UINT_MAX, 0U);
+  auto close_fds = [max_fd](int first, int last) {
+    if (first > last) return;
+    const auto lo = static_cast<unsigned>(first), hi = static_cast<unsigned>(last);
+    if (::syscall(SYS_close_range, lo, hi, 0U) == 0) return;
+    for (int fd = first; fd <= std::min(last, max_fd); ++fd) ::close(fd);  // kernels before 5.9
+  };
+  close_fds(3, err_fd - 1);
+  close_fds(err_fd + 1, INT_MAX);
 
   ::execve(exe, argv, envp);
   fail(ChildStage::kExec);
@@ -248,11 +254,13 @@ ChildProcess::ChildProcess(ProcessOptions options) {
   Fd pipe_read(pipe_fds[0]);
   Fd pipe_write(pipe_fds[1]);
 
+  // close_range fallback bound, computed here because sysconf is not async-signal-safe.
+  const int max_fd = static_cast<int>(std::clamp(::sysconf(_SC_OPEN_MAX), 1024L, 65536L));
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) throw_errno("fork " + exe);
   if (pid == 0) {
-    child_after_fork(parent, pipe_write.get(), in.get(), out.get(), err_target,
+    child_after_fork(parent, pipe_write.get(), max_fd, in.get(), out.get(), err_target,
                      creds ? &*creds : nullptr, cwd.empty() ? nullptr : cwd.c_str(), exe.c_str(),
                      argv.data(), envp.data());
   }

@@ -4,8 +4,8 @@
 // thread at a time.
 //
 // The child gets PR_SET_PDEATHSIG(SIGKILL), so a test binary that crashes or is killed by CTest's
-// timeout does not leave servers behind. The kernel ties that signal to the *thread* that forked, so
-// spawn long-lived servers from the test's main thread, not from a short-lived helper thread.
+// timeout does not leave servers behind. The kernel ties that signal to the *thread* that forked,
+// so spawn long-lived servers from the test's main thread, not from a short-lived helper thread.
 
 #include <sys/types.h>
 
@@ -79,7 +79,8 @@ class ChildProcess {
 // A server child that exited or did not become ready in time. what() carries the log tail.
 class StartupError : public std::runtime_error {
  public:
-  StartupError(const std::string& message, bool exited) : std::runtime_error(message), exited_(exited) {}
+  StartupError(const std::string& message, bool exited)
+      : std::runtime_error(message), exited_(exited) {}
   // True when the child exited by itself (e.g. its port was taken), false on timeout.
   bool exited() const { return exited_; }
 
@@ -103,7 +104,8 @@ struct ProcessResult {
 ProcessResult run_process(ProcessOptions options,
                           std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
-// Last `max_lines` lines of a (log) file, "" when it does not exist. Reads at most the last 256 KiB.
+// Last `max_lines` lines of a (log) file, "" when it does not exist. Reads at most the last 256
+// KiB.
 std::string file_tail(const std::filesystem::path& file, std::size_t max_lines = 40);
 
 // True while a process with this pid exists (zombies included).

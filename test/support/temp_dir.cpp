@@ -63,7 +63,10 @@ void TempDir::remove() noexcept {
   std::error_code ec;
   fs::remove_all(path_, ec);
   // A leftover directory is not worth failing a test over, but it should not go unnoticed.
-  if (ec) std::cerr << "eventhub test: could not remove " << path_.string() << ": " << ec.message() << '\n';
+  if (ec) {
+    std::cerr << "eventhub test: could not remove " << path_.string() << ": " << ec.message()
+              << '\n';
+  }
   path_.clear();
 }
 

@@ -23,7 +23,9 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
 
   const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::filesystem::path& child) const { return path_ / child; }
+  std::filesystem::path operator/(const std::filesystem::path& child) const {
+    return path_ / child;
+  }
 
   // Gives the directory and everything under it to `user` (and its primary group), e.g. `postgres`
   // before running initdb as that user. Throws if the user is unknown or chown fails.
