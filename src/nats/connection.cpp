@@ -51,6 +51,7 @@ Connection::Connection(const common::NatsConfig& config, std::string client_name
   check(natsOptions_SetDisconnectedCB(options_, &Connection::handle_disconnected, this), "SetDisconnectedCB");
   check(natsOptions_SetReconnectedCB(options_, &Connection::handle_reconnected, this), "SetReconnectedCB");
   check(natsOptions_SetErrorHandler(options_, &Connection::handle_error, this), "SetErrorHandler");
+  check(natsOptions_SetClosedCB(options_, &Connection::handle_closed, this), "SetClosedCB");
   check(natsOptions_SetRetryOnFailedConnect(options_, true, &Connection::handle_connected, this),
         "SetRetryOnFailedConnect");
 
@@ -74,6 +75,10 @@ void Connection::default_js_options(jsOptions& options) {
 
 Connection::~Connection() {
   close();
+  if (conn_) {
+    std::unique_lock lock(closed_mutex_);
+    closed_cv_.wait_for(lock, std::chrono::seconds(2), [this] { return closed_; });
+  }
   if (js_) jsCtx_Destroy(js_);
   if (conn_) natsConnection_Destroy(conn_);
   if (options_) natsOptions_Destroy(options_);
@@ -108,6 +113,13 @@ void Connection::handle_reconnected(natsConnection*, void* self) {
   auto* c = static_cast<Connection*>(self);
   log::info("NATS reconnected", "url", c->config_.url, "client", c->name_);
   if (c->on_connected_) c->on_connected_();
+}
+
+void Connection::handle_closed(natsConnection*, void* self) {
+  auto* c = static_cast<Connection*>(self);
+  std::lock_guard lock(c->closed_mutex_);
+  c->closed_ = true;
+  c->closed_cv_.notify_all();
 }
 
 void Connection::handle_error(natsConnection*, natsSubscription*, natsStatus status, void* self) {

@@ -9,7 +9,9 @@
 #include <nats/nats.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 
@@ -58,6 +60,7 @@ class Connection {
   static void handle_disconnected(natsConnection*, void* self);
   static void handle_reconnected(natsConnection*, void* self);
   static void handle_error(natsConnection*, natsSubscription*, natsStatus, void* self);
+  static void handle_closed(natsConnection*, void* self);
 
   common::NatsConfig config_;
   std::string name_;
@@ -66,6 +69,11 @@ class Connection {
   jsCtx* js_ = nullptr;
   std::atomic<bool> ever_connected_{false};
   std::function<void()> on_connected_;
+  // cnats runs callbacks on its own thread, after natsConnection_Close returns: the destructor waits
+  // for the closed callback (the last one) so no callback touches a destroyed Connection.
+  std::mutex closed_mutex_;
+  std::condition_variable closed_cv_;
+  bool closed_ = false;
 };
 
 // Creates or updates the event stream (file storage, discard-new, work-queue retention, subjects
