@@ -1,35 +1,169 @@
+// The ingest role: POST /webhook/event -> decode -> validate -> JetStream (PubAck) -> 202.
+// Wiring only; the steps live in decode.cpp, batch.cpp, publisher.cpp, auth.cpp, openapi.cpp.
 #include <eventhub/ingest/ingest_role.hpp>
 
 #include <eventhub/common/log.hpp>
 #include <eventhub/http/ops_routes.hpp>
 #include <eventhub/http/server.hpp>
+#include <eventhub/ingest/auth.hpp>
+#include <eventhub/ingest/batch.hpp>
+#include <eventhub/ingest/decode.hpp>
+#include <eventhub/ingest/metrics.hpp>
+#include <eventhub/ingest/openapi.hpp>
+#include <eventhub/ingest/publisher.hpp>
 #include <eventhub/nats/connection.hpp>
+
+#include <chrono>
 
 namespace eventhub::ingest {
 
 namespace {
-// Placeholder until the ingest issue lands: ops routes and the NATS connection only.
+
+using http::Request;
+using http::Response;
+using http::Status;
+
 class IngestRole final : public common::Role {
  public:
   IngestRole(const common::IngestConfig& config, common::Runtime& runtime)
-      : nats_(std::make_unique<nats::Connection>(config.nats, "eventhub-ingest")) {
+      : config_(config),
+        metrics_(runtime.registry()),
+        nats_(std::make_unique<nats::Connection>(config.nats, "eventhub-ingest")),
+        publisher_(std::make_unique<Publisher>(*nats_, config, metrics_)) {
+    prepare_.max_batch_events = config.max_batch_events;
+    prepare_.subject_prefix = config.nats.subject_prefix;
+
     http::Router router;
     http::add_ops_routes(router, "ingest", runtime.health(), runtime.registry_ptr());
-    router.add(http::bhttp::verb::post, "/webhook/event", [](http::Request& req) -> http::net::awaitable<http::Response> {
-      co_return http::json_error(http::Status::service_unavailable, "ingest is not implemented yet", {}, req.version());
-    });
-    runtime.health().add_check("ingest", "nats", [n = nats_.get()] {
-      return n->connected() ? common::CheckResult{} : common::CheckResult{false, "not connected"};
+    http::add_swagger_routes(router, openapi_document(!config.api_keys.empty() || !config.hmac_secret.empty()));
+    router.add(http::bhttp::verb::post, "/webhook/event",
+               [this](Request& req) -> http::net::awaitable<Response> { co_return co_await handle(req); });
+    runtime.health().add_check("ingest", "nats", [p = publisher_.get()] {
+      return p->ready() ? common::CheckResult{} : common::CheckResult{false, p->not_ready_reason()};
     });
     server_ = std::make_unique<http::Server>(runtime.io(), config.http, "ingest", std::move(router), runtime.registry());
+    // Stop actions run in reverse order: HTTP drains first (in-flight requests wait for their
+    // PubAcks), then outstanding publishes are completed and the NATS connection closes.
+    runtime.on_stop("ingest-nats", [this](auto deadline) {
+      publisher_->drain(deadline);
+      nats_->close();
+    });
     runtime.on_stop("ingest-http", [this](auto deadline) { server_->stop(deadline); });
   }
-  void start() override { server_->start(); }
+
+  void start() override {
+    server_->start();
+    log::info("ingest listening", "host", config_.http.host, "port", server_->port(), "nats", config_.nats.url,
+              "stream", config_.nats.stream);
+  }
 
  private:
+  Response error(Status status, std::string_view message, const Request& req) const {
+    return http::json_error(status, message, {}, req.version());
+  }
+  Response retry_later(Status status, std::string_view message, const Request& req) const {
+    Response res = error(status, message, req);
+    res.set(http::bhttp::field::retry_after, std::to_string(config_.retry_after_seconds));
+    return res;
+  }
+
+  http::net::awaitable<Response> handle(Request& req) {
+    // 1. Authentication (optional), on the body as sent.
+    if (!config_.api_keys.empty()) {
+      if (auto why = check_api_key(req[http::bhttp::field::authorization], req["X-Api-Key"], config_.api_keys)) {
+        metrics_.validation_error("unauthorized");
+        Response res = error(Status::unauthorized, *why, req);
+        res.set(http::bhttp::field::www_authenticate, "Bearer");
+        co_return res;
+      }
+    }
+    if (!config_.hmac_secret.empty()) {
+      const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                           std::chrono::system_clock::now().time_since_epoch()).count();
+      if (auto why = verify_signature(req["X-Eventhub-Signature"], req.body(), config_.hmac_secret,
+                                      config_.hmac_tolerance.count(), now)) {
+        metrics_.validation_error("unauthorized");
+        co_return error(Status::unauthorized, *why, req);
+      }
+    }
+    // 2. Content type and encoding.
+    if (!is_json_content_type(req[http::bhttp::field::content_type])) {
+      metrics_.validation_error("content_type");
+      co_return error(Status::unsupported_media_type, "Content-Type must be application/json", req);
+    }
+    std::string inflated;
+    bool identity = true;
+    const Decoded decoded = decode_body(req[http::bhttp::field::content_encoding], req.body(),
+                                        config_.max_decompressed_size, inflated, identity);
+    switch (decoded.status) {
+      case DecodeStatus::ok: break;
+      case DecodeStatus::unsupported_encoding:
+        metrics_.validation_error("encoding");
+        co_return error(Status::unsupported_media_type, decoded.message, req);
+      case DecodeStatus::too_large:
+        metrics_.validation_error("too_large");
+        co_return error(Status::payload_too_large, decoded.message, req);
+      case DecodeStatus::corrupt:
+        metrics_.validation_error("encoding");
+        co_return error(Status::bad_request, decoded.message, req);
+    }
+    const std::string_view text = identity ? std::string_view(req.body()) : std::string_view(inflated);
+
+    // 3. Parse and validate.
+    PreparedBody body = prepare_body(text, prepare_);
+    switch (body.problem) {
+      case BodyProblem::none: break;
+      case BodyProblem::invalid_json:
+        metrics_.validation_error("invalid_json");
+        co_return error(Status::bad_request, body.message, req);
+      case BodyProblem::not_object_or_array:
+        metrics_.validation_error("not_object_or_array");
+        co_return error(Status::bad_request, body.message, req);
+      case BodyProblem::empty_array:
+        metrics_.validation_error("empty_array");
+        co_return error(Status::bad_request, body.message, req);
+      case BodyProblem::too_many_events:
+        metrics_.validation_error("too_many_events");
+        co_return error(Status::payload_too_large, body.message, req);
+    }
+    for (const auto& [kind, n] : body.issue_kinds) metrics_.validation_error(kind, n);
+    for (const auto& r : body.rejected) metrics_.events(r.source, IngestMetrics::EventOutcome::rejected);
+    if (body.valid.empty()) co_return http::json_response(Status::unprocessable_entity, render_result(0, 0, body.rejected), req.version());
+
+    // 4. Publish; answer only after every PubAck.
+    const PublishResult published = co_await publisher_->publish(body.valid);
+    switch (published.kind) {
+      case PublishResult::Kind::ok: break;
+      case PublishResult::Kind::overloaded:
+        co_return retry_later(Status::too_many_requests, "overloaded: " + published.detail + "; retry later", req);
+      case PublishResult::Kind::unavailable:
+        co_return retry_later(Status::service_unavailable, "broker unavailable: " + published.detail + "; retry later", req);
+      case PublishResult::Kind::timeout:
+      case PublishResult::Kind::error:
+        log::warn("publish failed; answering 503", "events", body.valid.size(), "error", published.detail);
+        co_return retry_later(Status::service_unavailable,
+                              "events could not be stored: " + published.detail + "; nothing was accepted, retry later",
+                              req);
+    }
+    std::size_t fb = 0, tt = 0;
+    for (const auto& e : body.valid) (e.source == "facebook" ? fb : tt)++;
+    const std::size_t fb_dup = published.facebook_duplicates, tt_dup = published.duplicates - fb_dup;
+    metrics_.events("facebook", IngestMetrics::EventOutcome::accepted, fb - fb_dup);
+    metrics_.events("tiktok", IngestMetrics::EventOutcome::accepted, tt - tt_dup);
+    if (fb_dup) metrics_.events("facebook", IngestMetrics::EventOutcome::duplicate, fb_dup);
+    if (tt_dup) metrics_.events("tiktok", IngestMetrics::EventOutcome::duplicate, tt_dup);
+    co_return http::json_response(Status::accepted,
+                                  render_result(body.valid.size(), published.duplicates, body.rejected), req.version());
+  }
+
+  common::IngestConfig config_;
+  PrepareOptions prepare_;
+  IngestMetrics metrics_;
   std::unique_ptr<nats::Connection> nats_;
+  std::unique_ptr<Publisher> publisher_;
   std::unique_ptr<http::Server> server_;
 };
+
 }  // namespace
 
 std::unique_ptr<common::Role> make_ingest_role(const common::IngestConfig& config, common::Runtime& runtime) {
