@@ -47,6 +47,11 @@ IngestMetrics::IngestMetrics(prometheus::Registry& registry)
       events_by_[s][o] = &events_.Add({{"source", kSources[s]}, {"outcome", kEventOutcomes[o]}});
   for (std::size_t o = 0; o < kPublishOutcomes.size(); ++o)
     publish_by_[o] = &publish_.Add({{"outcome", kPublishOutcomes[o]}});
+  // Known reasons exist from the start (a family without series is not exported at all).
+  for (const char* reason : {"missing", "type", "enum", "range", "format", "length", "event_type", "invalid_json",
+                             "not_object_or_array", "empty_array", "too_many_events", "too_large", "encoding",
+                             "content_type", "unauthorized"})
+    validation_.Add({{"reason", reason}});
 }
 
 void IngestMetrics::events(std::string_view source, EventOutcome outcome, std::size_t n) {
