@@ -182,10 +182,12 @@ class AnalyticsRole final : public common::Role {
       co_return http::json_error(http::Status::bad_request, parsed.error->message, details, version);
     }
     const QueryOptions options = *parsed.options;
-    auto queries = build_queries(e, options);
+    const std::vector<SqlQuery> queries = build_queries(e, options);
     const auto started = std::chrono::steady_clock::now();
-    QueryOutcome outcome =
-        co_await common::run_blocking(*threads_, [this, queries = std::move(queries)] { return run(queries); });
+    // Captured by pointer: this frame outlives the blocking call (g++ 12 mishandles a moved-in
+    // capture of a non-trivial type in the pool-side coroutine).
+    const std::vector<SqlQuery>* statements = &queries;
+    QueryOutcome outcome = co_await common::run_blocking(*threads_, [this, statements] { return run(*statements); });
     m.duration->Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 
     if (outcome.kind == QueryOutcome::Kind::ok) {

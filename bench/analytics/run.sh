@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Analytics latency benchmark: a throwaway PostgreSQL (initdb in a temp dir, free loopback port), N
+# generated events (server-side INSERT ... SELECT generate_series, see generate.sql), `eventhub
+# serve-analytics`, then per endpoint `wrk` (1 connection, fixed duration) for p50/p95/p99 over the
+# default window, and the EXPLAIN ANALYZE plan of every statement the server ran (auto_explain, in a
+# separate pass so logging does not distort the timings). Output: bench/results/analytics-<date>.txt
+#
+#   bench/analytics/run.sh [ROWS ...]          e.g. bench/analytics/run.sh 1000000 10000000
+#   env: EVENTHUB (binary, default build/eventhub), DURATION (per endpoint, default 10s),
+#        SPAN_DAYS (events spread over the last N days, default 30), WINDOW_H (--default-window-h, 168),
+#        QUERY_THREADS (4), KEEP=1 (keep the temp dir)
+# Needs: PostgreSQL 15 binaries (initdb, pg_ctl, psql), wrk, root (initdb runs as user postgres).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+EVENTHUB=${EVENTHUB:-$repo/build/eventhub}
+DURATION=${DURATION:-10s}
+SPAN_DAYS=${SPAN_DAYS:-30}
+WINDOW_H=${WINDOW_H:-168}
+QUERY_THREADS=${QUERY_THREADS:-4}
+ROWS_LIST=("${@:-1000000}")
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+
+[[ -x $EVENTHUB ]] || { echo "no eventhub binary at $EVENTHUB (build it or set EVENTHUB)" >&2; exit 1; }
+command -v wrk >/dev/null || { echo "wrk not found (apt-get install wrk)" >&2; exit 1; }
+
+mkdir -p "$repo/bench/results"
+out="$repo/bench/results/analytics-$(date -u +%Y%m%d-%H%M%S).txt"
+tmp=$(mktemp -d /tmp/eventhub-bench-analytics.XXXXXX)
+chmod 755 "$tmp"
+analytics_pid=""
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+as_pg() { if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+cleanup() {
+  if [[ -n $analytics_pid ]]; then kill "$analytics_pid" 2>/dev/null || true; wait "$analytics_pid" 2>/dev/null || true; fi
+  as_pg "$PGBIN/pg_ctl" -D "$tmp/data" -m immediate stop >/dev/null 2>&1 || true
+  if [[ ${KEEP:-0} != 1 ]]; then rm -rf "$tmp"; else echo "kept $tmp" >&2; fi
+}
+trap cleanup EXIT
+
+log() { echo "$*" | tee -a "$out" >&2; }
+
+pg_port=$(free_port)
+chown postgres "$tmp" 2>/dev/null || true
+as_pg "$PGBIN/initdb" -D "$tmp/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+# Defaults except: fsync off (only speeds up loading; reads are unaffected), auto_explain available.
+as_pg "$PGBIN/pg_ctl" -D "$tmp/data" -l "$tmp/pg.log" -w start \
+  -o "-p $pg_port -k $tmp -c listen_addresses=127.0.0.1 -c fsync=off -c shared_preload_libraries=auto_explain" >/dev/null
+psql_() { psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U postgres "$@"; }
+psql_ -d postgres -c "CREATE DATABASE bench"
+url="postgresql://postgres@127.0.0.1:$pg_port/bench"
+"$EVENTHUB" migrate --database-url "$url" >/dev/null
+
+{
+  echo "# eventhub analytics benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "# command: bench/analytics/run.sh ${ROWS_LIST[*]}  (DURATION=$DURATION SPAN_DAYS=$SPAN_DAYS WINDOW_H=$WINDOW_H QUERY_THREADS=$QUERY_THREADS)"
+  echo "# commit: $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown); host: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; $(psql_ -d bench -Atc 'SELECT version()')"
+  echo "# server: PostgreSQL defaults (shared_buffers 128MB, work_mem 4MB) except fsync=off; analytics sessions: jit=off"
+  echo "# indexes: $(psql_ -d bench -Atc "SELECT string_agg(indexname, ', ' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'events'")"
+  echo "# wrk: 1 thread, 1 connection, $DURATION per endpoint, default window (${WINDOW_H} h back from now), data spread over the last $SPAN_DAYS days"
+} | tee -a "$out" >&2
+
+start_analytics() {
+  local port=$1
+  "$EVENTHUB" serve-analytics --host 127.0.0.1 --port "$port" --database-url "$url" --default-window-h "$WINDOW_H" \
+    --query-threads "$QUERY_THREADS" --db-pool-max "$QUERY_THREADS" --db-pool-min 1 --log-level warn \
+    >>"$tmp/analytics.log" 2>&1 &
+  analytics_pid=$!
+  for _ in $(seq 1 100); do
+    curl -fs "http://127.0.0.1:$port/health/readiness" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "serve-analytics did not become ready:" >&2; tail -20 "$tmp/analytics.log" >&2; exit 1
+}
+stop_analytics() { kill "$analytics_pid"; wait "$analytics_pid" || true; analytics_pid=""; }
+
+endpoints=(
+  "stats /analytics/stats"
+  "timeseries_hour /analytics/timeseries?granularity=hour"
+  "timeseries_minute /analytics/timeseries?granularity=minute"
+  "funnel /analytics/funnel"
+  "countries /analytics/countries"
+  "campaigns_top /analytics/campaigns/top?by=revenue"
+  "users_top /analytics/users/top?by=events"
+  "revenue /analytics/revenue"
+  "stats_filtered /analytics/stats?source=tiktok&funnelStage=bottom"
+)
+
+loaded=0
+for rows in "${ROWS_LIST[@]}"; do
+  add=$((rows - loaded))
+  log ""
+  log "## $rows events"
+  t0=$(date +%s)
+  psql_ -d bench -v rows="$add" -v span_days="$SPAN_DAYS" -v seed=0.42 -v offset="$loaded" -f "$here/generate.sql"
+  psql_ -d bench -c "VACUUM ANALYZE events"
+  loaded=$rows
+  in_window=$(psql_ -d bench -Atc "SELECT count(*) FROM events WHERE event_time >= now() - interval '$WINDOW_H hours'")
+  log "loaded in $(( $(date +%s) - t0 )) s; table $(psql_ -d bench -Atc "SELECT pg_size_pretty(pg_table_size('events'))"), indexes $(psql_ -d bench -Atc "SELECT pg_size_pretty(pg_indexes_size('events'))"); events in the default window: $in_window"
+
+  port=$(free_port)
+  start_analytics "$port"
+  log ""
+  log "$(printf '%-20s %8s %9s %9s %9s %8s  %s' endpoint requests p50_ms p95_ms p99_ms errors bytes)"
+  for entry in "${endpoints[@]}"; do
+    name=${entry%% *}; target=${entry#* }
+    curl -fs "http://127.0.0.1:$port$target" >/dev/null || { log "$name: request failed: $(curl -s "http://127.0.0.1:$port$target" | head -c 300)"; continue; }
+    bytes=$(curl -s "http://127.0.0.1:$port$target" | wc -c)
+    line=$(wrk -t1 -c1 -d"$DURATION" -s "$here/report.lua" "http://127.0.0.1:$port$target" | grep '^RESULT' || true)
+    read -r _ n p50 p95 p99 errs <<<"$line"
+    log "$(printf '%-20s %8s %9s %9s %9s %8s  %s' "$name" "$n" "$p50" "$p95" "$p99" "$errs" "$bytes")"
+  done
+  stop_analytics
+
+  # Plans: log every statement of one request per endpoint with EXPLAIN ANALYZE (new sessions only).
+  psql_ -d bench -c "ALTER DATABASE bench SET auto_explain.log_min_duration = 0" \
+        -c "ALTER DATABASE bench SET auto_explain.log_analyze = on" -c "ALTER DATABASE bench SET auto_explain.log_buffers = on"
+  mark=$(wc -c < "$tmp/pg.log")
+  start_analytics "$port"
+  for entry in "${endpoints[@]}"; do curl -fs "http://127.0.0.1:$port${entry#* }" >/dev/null || true; done
+  stop_analytics
+  psql_ -d bench -c "ALTER DATABASE bench RESET ALL"
+  log ""
+  log "### plans at $rows events (auto_explain, one request per endpoint in the order above)"
+  tail -c +"$((mark + 1))" "$tmp/pg.log" | awk '
+    function flush() { if (keep && !skip) printf "%s", buf; buf = ""; keep = 0; skip = 0 }
+    / LOG:  / { flush(); keep = ($0 ~ /plan:/); buf = $0 "\n"; next }
+    keep { buf = buf $0 "\n"; if ($0 ~ /Query Text: (SET|BEGIN|COMMIT|ROLLBACK|SELECT 1)/) skip = 1 }
+    END { flush() }' >>"$out"
+done
+echo "written: $out" >&2
