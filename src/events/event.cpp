@@ -55,28 +55,37 @@ struct StrictHandler {
   static constexpr std::size_t max_key_size = json::string::max_size();
   static constexpr std::size_t max_string_size = json::string::max_size();
 
+  // Keys of all open objects live in one arena (no allocation per object once warmed up):
+  // `keys` holds (offset, length) into `key_arena`; a frame owns keys[first_key..].
   struct Frame {
     bool is_object = false;
     std::size_t index = 0;              // arrays: index of the next element
-    std::vector<std::string> keys;      // objects: keys seen so far (capacity reused)
+    std::size_t first_key = 0;          // objects: first entry of this frame in `keys`
+    std::size_t arena_start = 0;        // objects: where this frame's keys start in `key_arena`
   };
 
   json::value_stack st;
   const ParseLimits& limits;
   std::vector<Frame> frames;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> keys;
+  std::string key_arena;
   std::size_t depth = 0;
   std::size_t part_bytes = 0;           // accumulated bytes of the current string/key
-  std::string key_buf;                  // the current key, assembled from its parts
+  std::size_t key_start = 0;            // arena offset of the key being assembled
   bool number_is_integer = true;        // current number lexeme has no '.', 'e', 'E'
   std::string error;
 
-  explicit StrictHandler(const ParseLimits& l) : limits(l) {}
+  StrictHandler(const ParseLimits& l, const json::storage_ptr&) : limits(l) {}  // result storage: st.reset()
+
+  std::string_view key_at(std::size_t i) const { return std::string_view(key_arena).substr(keys[i].first, keys[i].second); }
 
   std::string path() const {
     std::string out = "$";
-    for (const auto& f : frames) {
+    for (std::size_t d = 0; d < frames.size(); ++d) {
+      const Frame& f = frames[d];
       if (f.is_object) {
-        if (!f.keys.empty()) { out += '.'; out += f.keys.back(); }
+        const std::size_t end = d + 1 < frames.size() ? frames[d + 1].first_key : keys.size();
+        if (end > f.first_key) { out += '.'; out += key_at(end - 1); }
       } else {
         out += '[';
         out += std::to_string(f.index);
@@ -96,17 +105,15 @@ struct StrictHandler {
   bool open(bool is_object) {
     if (++depth > limits.max_depth)
       return fail("nesting deeper than " + std::to_string(limits.max_depth) + " at " + path());
-    if (frames.size() < depth) frames.emplace_back();
-    // frames[depth-1] may be a reused frame (capacity kept): reset it
-    Frame& f = frames.size() == depth ? frames.back() : frames[depth - 1];
-    f.is_object = is_object;
-    f.index = 0;
-    f.keys.clear();
+    frames.push_back(Frame{is_object, 0, keys.size(), key_arena.size()});
     return true;
   }
   void close() {
     --depth;
-    frames.resize(depth);  // keeps it simple; Frame capacity lost only for popped levels
+    const Frame& f = frames.back();
+    keys.resize(f.first_key);
+    key_arena.resize(f.arena_start);
+    frames.pop_back();
     value_done();
   }
   bool check_string_part(std::string_view s, const char* what) {
@@ -134,25 +141,27 @@ struct StrictHandler {
   }
   bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
     if (!check_string_part(s, "key")) return false;
-    key_buf.append(s.data(), s.size());
+    if (part_bytes == s.size()) key_start = key_arena.size();  // first part
+    key_arena.append(s.data(), s.size());
     st.push_chars(s);
     return true;
   }
   bool on_key(json::string_view s, std::size_t, json::error_code&) {
     if (!check_string_part(s, "key")) return false;
+    if (part_bytes == s.size()) key_start = key_arena.size();  // single part
     part_bytes = 0;
-    key_buf.append(s.data(), s.size());
-    Frame& f = frames[depth - 1];
-    for (const auto& k : f.keys) {
-      if (k == key_buf) {
-        f.keys.push_back(key_buf);
-        std::string msg = "duplicate key \"" + key_buf + "\" at " + path();
-        key_buf.clear();
-        return fail(std::move(msg));
+    key_arena.append(s.data(), s.size());
+    const auto offset = static_cast<std::uint32_t>(key_start);
+    const auto length = static_cast<std::uint32_t>(key_arena.size() - key_start);
+    const std::string_view key(key_arena.data() + offset, length);
+    const Frame& f = frames.back();
+    for (std::size_t i = f.first_key; i < keys.size(); ++i) {
+      if (key_at(i) == key) {
+        keys.emplace_back(offset, length);
+        return fail("duplicate key \"" + std::string(key) + "\" at " + path());
       }
     }
-    f.keys.emplace_back(key_buf);
-    key_buf.clear();
+    keys.emplace_back(offset, length);
     st.push_key(s);
     return true;
   }
@@ -215,14 +224,19 @@ struct StrictHandler {
 }  // namespace
 
 ParseResult parse_strict(std::string_view text, const ParseLimits& limits) {
+  return parse_strict(text, limits, {});
+}
+
+ParseResult parse_strict(std::string_view text, const ParseLimits& limits, json::storage_ptr storage) {
   ParseResult result;
   json::parse_options opts;
   opts.max_depth = limits.max_depth + 1;  // our own check reports first, with a path
   opts.allow_comments = false;
   opts.allow_trailing_commas = false;
   opts.allow_invalid_utf8 = false;
-  json::basic_parser<StrictHandler> parser(opts, limits);
-  parser.handler().st.reset();
+  json::basic_parser<StrictHandler> parser(opts, limits, storage);
+  parser.handler().st.reset(storage);
+  parser.handler().frames.reserve(limits.max_depth + 1);
   json::error_code ec;
   const std::size_t used = parser.write_some(false, text.data(), text.size(), ec);
   if (!ec && used < text.size()) ec = json::error::extra_data;

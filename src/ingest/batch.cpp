@@ -1,24 +1,45 @@
 #include <eventhub/ingest/batch.hpp>
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/serializer.hpp>
+
+#include <array>
+#include <optional>
 
 namespace eventhub::ingest {
 
 namespace json = boost::json;
 
+struct PreparedBody::Storage {
+  explicit Storage(std::size_t initial) : resource(initial) {}
+  json::monotonic_resource resource;
+  std::optional<json::value> document;     // allocated from `resource`
+  std::string payloads;                     // all payloads back to back
+  std::vector<std::size_t> payload_ends;    // end offset of each valid event's payload
+  std::array<std::string, 4> subjects;      // facebook.top, facebook.bottom, tiktok.top, tiktok.bottom
+};
+
+PreparedBody::PreparedBody() = default;
+PreparedBody::~PreparedBody() = default;
+PreparedBody::PreparedBody(PreparedBody&&) noexcept = default;
+PreparedBody& PreparedBody::operator=(PreparedBody&&) noexcept = default;
+
 namespace {
 
-// Compact serialization into a reused buffer (one allocation per event: the payload itself).
-void serialize_into(json::serializer& sr, const json::value& v, std::string& out) {
-  out.clear();
+// Compact serialization appended to `out`.
+void serialize_append(json::serializer& sr, const json::value& v, std::string& out) {
   sr.reset(&v);
-  char buf[4096];
   while (!sr.done()) {
-    const auto piece = sr.read(buf, sizeof buf);
-    out.append(piece.data(), piece.size());
+    const std::size_t old = out.size();
+    if (out.capacity() - old < 512) out.reserve(std::max<std::size_t>(out.capacity() * 2, old + 4096));
+    out.resize(out.capacity());
+    const auto piece = sr.read(out.data() + old, out.size() - old);
+    out.resize(old + piece.size());
   }
 }
+
+std::string_view view(const json::string& s) { return std::string_view(s.data(), s.size()); }
 
 std::string source_label(const json::value& v) {
   if (const auto* o = v.if_object()) {
@@ -53,33 +74,55 @@ void prepare_one(const json::value& v, std::size_t index, const PrepareOptions& 
     return;
   }
   const json::object& o = v.get_object();
+  auto& st = *out.storage;
   OutgoingEvent e;
   e.index = index;
-  e.event_id = std::string(o.at("eventId").get_string());
-  e.source = std::string(o.at("source").get_string());
-  e.subject.reserve(options.subject_prefix.size() + 20);
-  e.subject = options.subject_prefix;
-  e.subject += '.';
-  e.subject += events::subject_suffix(o);
-  serialize_into(sr, v, e.payload);
-  out.valid.push_back(std::move(e));
+  e.event_id = view(o.at("eventId").get_string());  // json::string is NUL-terminated
+  e.source = view(o.at("source").get_string());
+  const bool tiktok = e.source == "tiktok";
+  const bool bottom = o.at("funnelStage").get_string() == "bottom";
+  e.subject = st.subjects[(tiktok ? 2 : 0) + (bottom ? 1 : 0)];
+  serialize_append(sr, v, st.payloads);
+  st.payload_ends.push_back(st.payloads.size());
+  out.valid.push_back(e);
 }
 
 }  // namespace
 
+namespace {
+// Views into the payload arena, fixed once it stops growing.
+void finish(PreparedBody& out) {
+  auto& st = *out.storage;
+  std::size_t begin = 0;
+  for (std::size_t i = 0; i < out.valid.size(); ++i) {
+    out.valid[i].payload = std::string_view(st.payloads).substr(begin, st.payload_ends[i] - begin);
+    begin = st.payload_ends[i];
+  }
+}
+}  // namespace
+
 PreparedBody prepare_body(std::string_view text, const PrepareOptions& options) {
   PreparedBody out;
-  auto parsed = events::parse_strict(text, options.limits);
+  // The parsed tree takes roughly 2-3x the text; one buffer, freed with the request.
+  out.storage = std::make_unique<PreparedBody::Storage>(std::max<std::size_t>(4096, text.size() * 3));
+  auto& st = *out.storage;
+  auto parsed = events::parse_strict(text, options.limits, json::storage_ptr(&st.resource));
   if (!parsed.value) {
     out.problem = BodyProblem::invalid_json;
     out.message = "body is not valid JSON: " + parsed.error;
     return out;
   }
+  st.document.emplace(std::move(*parsed.value));  // move keeps the monotonic storage
+  int k = 0;
+  for (const char* source : {"facebook", "tiktok"})
+    for (const char* stage : {"top", "bottom"}) st.subjects[k++] = options.subject_prefix + "." + source + "." + stage;
+  st.payloads.reserve(text.size() + 256);
   json::serializer sr;
-  const json::value& root = *parsed.value;
+  const json::value& root = *st.document;
   if (root.is_object()) {
     out.total = 1;
     prepare_one(root, 0, options, sr, out);
+    finish(out);
     return out;
   }
   if (!root.is_array()) {
@@ -102,7 +145,9 @@ PreparedBody prepare_body(std::string_view text, const PrepareOptions& options) 
     return out;
   }
   out.valid.reserve(arr.size());
+  st.payload_ends.reserve(arr.size());
   for (std::size_t i = 0; i < arr.size(); ++i) prepare_one(arr[i], i, options, sr, out);
+  finish(out);
   return out;
 }
 

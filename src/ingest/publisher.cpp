@@ -222,9 +222,9 @@ net::awaitable<PublishResult> Publisher::publish(const std::vector<OutgoingEvent
   std::size_t published = 0;
   for (const auto& e : events) {
     natsMsg* msg = nullptr;
-    natsStatus s = natsMsg_Create(&msg, e.subject.c_str(), nullptr, e.payload.data(), static_cast<int>(e.payload.size()));
+    natsStatus s = natsMsg_Create(&msg, e.subject.data(), nullptr, e.payload.data(), static_cast<int>(e.payload.size()));
     if (s == NATS_OK) {
-      options.MsgId = e.event_id.c_str();
+      options.MsgId = e.event_id.data();
       natsMsg* const raw = msg;
       track(raw, batch);
       s = js_PublishMsgAsync(js_, &msg, &options);

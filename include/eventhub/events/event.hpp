@@ -30,6 +30,8 @@ struct ParseResult {
 // invalid UTF-8, duplicate object keys, nesting over the limit, strings containing U+0000, numbers
 // that do not fit a double (or integers that overflow 64 bits), over-long strings.
 ParseResult parse_strict(std::string_view text, const ParseLimits& limits = {});
+// The same, allocating the value from `storage` (e.g. a per-request monotonic_resource).
+ParseResult parse_strict(std::string_view text, const ParseLimits& limits, boost::json::storage_ptr storage);
 
 // Validation errors of one event, each "path: reason" (e.g. "data.user.age: expected number").
 // Empty means valid. Paths are relative to the event ("eventId", "data.engagement.device").

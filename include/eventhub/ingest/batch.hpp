@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,13 +15,14 @@
 
 namespace eventhub::ingest {
 
-// One valid event ready to publish.
+// One valid event ready to publish. The views point into the PreparedBody that holds it (its
+// parsed document and payload arena); `event_id` and `subject` are NUL-terminated (c-string safe).
 struct OutgoingEvent {
-  std::size_t index = 0;   // position in the request (0 for a single object)
-  std::string event_id;    // Nats-Msg-Id
-  std::string source;      // facebook|tiktok (metrics label)
-  std::string subject;     // <prefix>.<source>.<stage>
-  std::string payload;     // the event re-serialized (compact JSON, unknown fields kept)
+  std::size_t index = 0;         // position in the request (0 for a single object)
+  std::string_view event_id;     // Nats-Msg-Id
+  std::string_view source;       // facebook|tiktok (metrics label)
+  std::string_view subject;      // <prefix>.<source>.<stage>
+  std::string_view payload;      // the event re-serialized (compact JSON, unknown fields kept)
 };
 
 struct RejectedEvent {
@@ -39,6 +41,15 @@ enum class BodyProblem {
 };
 
 struct PreparedBody {
+  // Owns what the OutgoingEvent views point to; heap-allocated so moving a PreparedBody keeps
+  // the views valid. Parsing allocates from one monotonic buffer per request.
+  struct Storage;
+  std::unique_ptr<Storage> storage;
+  PreparedBody();
+  ~PreparedBody();
+  PreparedBody(PreparedBody&&) noexcept;
+  PreparedBody& operator=(PreparedBody&&) noexcept;
+
   BodyProblem problem = BodyProblem::none;
   std::string message;                  // for a body problem
   bool batch = false;                   // body was an array
