@@ -1,5 +1,6 @@
 # Writes OUTPUT: a C++ source defining eventhub::pg::embedded_migrations() from the sorted SQL_FILES.
 set(body "")
+string(REPLACE "|" ";" SQL_FILES "${SQL_FILES}")  # joined with | by src/pg/CMakeLists.txt
 list(SORT SQL_FILES)
 foreach(f IN LISTS SQL_FILES)
   get_filename_component(version "${f}" NAME_WE)

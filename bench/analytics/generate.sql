@@ -2,7 +2,8 @@
 -- -v seed=S -v offset=O). Distributions follow `eventhub publish`: ~55% facebook, ~85% top of the funnel,
 -- 100k users with a skew towards heavy users, 30 countries (some non-ASCII) fixed per user and ~3% of
 -- users without a country, 1000 campaigns (skewed) on facebook bottom events, purchases with cents.
--- Timestamps are uniform over the last `span_days` days. `data` is a realistic ~300-byte object so the
+-- Timestamps rise with n over the last `span_days` days (plus up to 10 minutes of jitter), as rows
+-- arrive roughly in time order in production; so the heap is correlated with event_time. `data` is a realistic ~300-byte object so the
 -- heap has the width of real rows.
 \o /dev/null
 SELECT setseed(:seed);
@@ -38,7 +39,7 @@ FROM (
            random() AS r3,
            'user-' || lpad(floor(power(random(), 2) * 100000)::int::text, 6, '0') AS uid,
            random() AS r6, random() AS r7,
-           now() - random() * (:span_days * interval '1 day') AS ts
+           now() - (1 - (n - :offset)::float8 / :rows) * (:span_days * interval '1 day') - random() * interval '10 minutes' AS ts
     FROM generate_series(:offset + 1, :offset + :rows) AS n
   ) r
 ) s;

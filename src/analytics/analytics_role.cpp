@@ -127,6 +127,9 @@ class AnalyticsRole final : public common::Role {
         // JIT compilation costs tens of milliseconds per aggregate over ~100k+ rows and buys nothing
         // for these short scans (measured in bench/analytics).
         "SET jit = off",
+        // Per-user hash aggregates of a week's events need more than the 4MB default to stay in memory
+        // (bounded: at most --db-pool-max sessions, each usually one hash table).
+        "SET work_mem = '32MB'",
         "SET application_name = 'eventhub-analytics'",
     };
     return o;

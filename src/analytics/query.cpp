@@ -352,7 +352,10 @@ std::vector<SqlQuery> build_queries(Endpoint endpoint, const QueryOptions& o) {
                          " GROUP BY source, funnel_stage, event_type"
                          " ORDER BY source, count(*) DESC, event_type COLLATE \"C\"",
                      b.params});
-      out.push_back({"SELECT count(DISTINCT user_id) FROM events WHERE " + b.where, b.params});
+      // DISTINCT in a subquery hashes; count(DISTINCT) sorts (measured 3x slower at 230k rows).
+      out.push_back({"SELECT count(*) FROM (SELECT DISTINCT user_id FROM events WHERE " + b.where +
+                         " AND user_id IS NOT NULL) AS u",
+                     b.params});
       break;
     }
     case Endpoint::timeseries: {
@@ -391,9 +394,12 @@ std::vector<SqlQuery> build_queries(Endpoint endpoint, const QueryOptions& o) {
     }
     case Endpoint::countries: {
       Builder b = window_filter(o);
-      out.push_back({"SELECT country, count(*), count(DISTINCT user_id), round(COALESCE(sum(purchase_amount), 0), 2)"
-                     " FROM events WHERE " + b.where +
-                         " GROUP BY country ORDER BY count(*) DESC, country COLLATE \"C\" NULLS LAST",
+      // Two hashed levels (country, user) then country, instead of a sorting count(DISTINCT).
+      out.push_back({"SELECT country, sum(events)::bigint AS events, count(user_id),"
+                     " round(COALESCE(sum(revenue), 0), 2) FROM (SELECT country, user_id, count(*) AS events,"
+                     " sum(purchase_amount) AS revenue FROM events WHERE " + b.where +
+                         " GROUP BY country, user_id) AS per_user"
+                         " GROUP BY country ORDER BY sum(events) DESC, country COLLATE \"C\" NULLS LAST",
                      b.params});
       break;
     }
