@@ -79,7 +79,7 @@ bool Publisher::ready() const { return streams_ready_.load() && connection_.conn
 std::string Publisher::not_ready_reason() const {
   if (!connection_.connected()) return "not connected to NATS";
   if (!streams_ready_.load()) {
-    std::lock_guard lock(const_cast<std::mutex&>(setup_mutex_));
+    std::lock_guard lock(setup_mutex_);
     return setup_error_.empty() ? "JetStream streams not set up yet" : "JetStream streams not set up: " + setup_error_;
   }
   return "ok";

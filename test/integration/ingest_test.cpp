@@ -142,7 +142,7 @@ struct Ingest {
   }
   static std::vector<std::string> args(const NatsServer& nats, uint16_t port, std::vector<std::string> extra) {
     std::vector<std::string> a = {"serve-ingest", "--host", "127.0.0.1", "--port", std::to_string(port),
-                                  "--nats-url", nats.url(), "--log-level", "warn"};
+                                  "--nats-url", nats.url()};
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
   }
@@ -361,9 +361,29 @@ TEST_CASE("ingest: NATS killed -> 503 + Retry-After, not ready; restarted -> rec
   CHECK(metric(ingest.port, R"(eventhub_nats_publish_total{outcome="unavailable"})") >= 1);
 }
 
+TEST_CASE("ingest: full stream (discard new) -> 503, nothing claimed", "[ingest][faults]") {
+  NatsServer nats;
+  Ingest ingest(nats, {"--stream-max-msgs", "3"});
+  REQUIRE(wait_until(seconds(10), [&] { return ingest.ready(); }));
+  OpenApiChecker openapi(ingest.port);
+  REQUIRE(ingest.post("[" + tiktok_event("s-1") + "," + tiktok_event("s-2") + "]").status == 202);
+  // one more fits, the fourth does not: the whole request is 503 (the client retries; s-3 is
+  // deduplicated then)
+  auto r = ingest.post("[" + tiktok_event("s-3") + "," + tiktok_event("s-4") + "]");
+  CHECK(r.status == 503);
+  CHECK(r.header("Retry-After").has_value());
+  CHECK_THAT(r.body, Catch::Contains("maximum messages exceeded"));
+  openapi.check(r);
+  CHECK(stream_messages(nats) == 3);
+  r = ingest.post(tiktok_event("s-3"));  // already stored: a duplicate is still accepted
+  CHECK(r.status == 202);
+  CHECK(json::parse(r.body).at("duplicates").as_int64() == 1);
+  CHECK(metric(ingest.port, R"(eventhub_nats_publish_total{outcome="error"})") == 1);
+}
+
 TEST_CASE("ingest: in-flight limit answers 429 with Retry-After", "[ingest][faults]") {
   NatsServer nats;
-  Ingest ingest(nats, {"--max-inflight-publishes", "2", "--publish-timeout-ms", "5000"});
+  Ingest ingest(nats, {"--max-inflight-publishes", "2", "--publish-timeout-ms", "8000"});
   REQUIRE(wait_until(seconds(10), [&] { return ingest.ready(); }));
   OpenApiChecker openapi(ingest.port);
 
@@ -378,7 +398,14 @@ TEST_CASE("ingest: in-flight limit answers 429 with Retry-After", "[ingest][faul
   auto held = std::async(std::launch::async, [&] {
     return ingest.post("[" + tiktok_event("l-4") + "," + tiktok_event("l-5") + "]");
   });
-  REQUIRE(wait_until(seconds(5), [&] { return metric(ingest.port, "eventhub_nats_publish_inflight") == 2; }));
+  const bool held_in_flight =
+      wait_until(seconds(10), [&] { return metric(ingest.port, "eventhub_nats_publish_inflight") == 2; });
+  if (!held_in_flight) {
+    nats.signal(SIGCONT);
+    auto h = held.get();
+    FAIL("held request never in flight; it answered " << h.status << " " << h.body << "\n"
+                                                      << ingest.process.log_tail());
+  }
   const auto started = std::chrono::steady_clock::now();
   r = ingest.post(tiktok_event("l-6"));
   CHECK(r.status == 429);

@@ -84,7 +84,7 @@ class Publisher {
   std::atomic<bool> streams_ready_{false};
   std::vector<Shard> shards_;
 
-  std::mutex setup_mutex_;
+  mutable std::mutex setup_mutex_;
   std::condition_variable setup_cv_;
   bool setup_requested_ = true;
   bool stopping_ = false;
