@@ -135,7 +135,7 @@ start_pg() {
   local cmd=("$bin/postgres" -D "$base/pg" -k "$base/pgsock" -p "$port" "${settings[@]}")
   [ "$(id -u)" -eq 0 ] && cmd=(runuser -u postgres -- "${cmd[@]}")
   # Its PID is the first line of postmaster.pid (runuser stays as its parent when we are root).
-  (cd / && nohup setsid "${cmd[@]}" </dev/null >>"$logfile" 2>&1 &)
+  (cd / && exec nohup setsid "${cmd[@]}" </dev/null >>"$logfile" 2>&1) &
   local i
   for ((i = 0; i < 600; i++)); do
     if "$bin/pg_isready" -q -h 127.0.0.1 -p "$port" -U postgres 2>/dev/null; then break; fi

@@ -16,6 +16,7 @@ cd "$root"
 local_dir="$root/.local"
 sample="${SAMPLE_EVENTS:-100000}"
 step() { printf '\n==> %s\n' "$*"; }
+problems=()
 
 if [ "${EVENTHUB_SKIP_DEPS:-0}" != 1 ]; then
   step "dependencies"
@@ -99,9 +100,12 @@ if [ "$sample" -gt 0 ]; then
   from="$(date -u -d '-1 day' +%Y-%m-%dT%H:%M:%SZ)"
   to="$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)"
   api="http://127.0.0.1:$analytics_port/analytics"
-  stats="$(curl -fsS --max-time 30 "$api/stats?from=$from&to=$to")" || stack_die "GET /analytics/stats failed"
-  funnel="$(curl -fsS --max-time 30 "$api/funnel?from=$from&to=$to")" || stack_die "GET /analytics/funnel failed"
-  python3 - "$stats" "$funnel" <<'PY'
+  if ! stats="$(curl -fsS --max-time 30 "$api/stats?from=$from&to=$to" 2>&1)" ||
+    ! funnel="$(curl -fsS --max-time 30 "$api/funnel?from=$from&to=$to" 2>&1)"; then
+    echo "warning: the analytics API did not answer: ${funnel:-$stats} (see .local/logs/eventhub.log)" >&2
+    problems+=("analytics API")
+  else
+    python3 - "$stats" "$funnel" <<'PY'
 import json, sys
 stats, funnel = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 print(f"events: {stats['total']}   unique users: {stats['uniqueUsers']}")
@@ -114,8 +118,13 @@ print(f"funnel: top users {funnel['top']['users']}, bottom users {funnel['bottom
 for s in funnel.get("bySource", []):
     print(f"  {s['source']}: converted {s['convertedUsers']} ({s['conversionRate'] * 100:.1f}%)")
 PY
+  fi
 fi
 
+if ! pid_alive "$eh_pid" "$bin"; then
+  tail -n 20 "$local_dir/logs/eventhub.log" >&2
+  stack_die "eventhub all (pid $eh_pid) has exited (log: .local/logs/eventhub.log)"
+fi
 step "running"
 cat <<EOF
 Ingest API      http://127.0.0.1:$ingest_port/webhook/event    Swagger UI http://127.0.0.1:$ingest_port/api
@@ -128,3 +137,7 @@ More load       build/eventhub publish --url http://127.0.0.1:$ingest_port/webho
 Logs            .local/logs/   Connection settings: .local/stack.env
 Stop            bash scripts/stop_local.sh
 EOF
+if [ ${#problems[@]} -gt 0 ]; then
+  echo "finished with problems: ${problems[*]}" >&2
+  exit 1
+fi
