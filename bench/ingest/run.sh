@@ -5,7 +5,8 @@
 # to bench/results/ingest-<date>.txt.
 #
 # Usage: bench/ingest/run.sh [build-dir]     (default: build)
-# Env:   DURATION (s, default 10), CONNECTIONS (default 32), WRK_THREADS (default 1),
+# Env:   DURATION (s, default 10), BATCH_CONNECTIONS (default 8), SINGLE_CONNECTIONS (default 32),
+#        WRK_THREADS (default 1),
 #        HTTP_THREADS (ingest --http-threads, default 1), SCENARIOS ("batch single")
 set -euo pipefail
 
@@ -13,7 +14,8 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 BUILD="${1:-$ROOT/build}"
 BIN="$BUILD/eventhub"
 DURATION="${DURATION:-10}"
-CONNECTIONS="${CONNECTIONS:-32}"
+BATCH_CONNECTIONS="${BATCH_CONNECTIONS:-8}"
+SINGLE_CONNECTIONS="${SINGLE_CONNECTIONS:-32}"
 WRK_THREADS="${WRK_THREADS:-1}"
 HTTP_THREADS="${HTTP_THREADS:-1}"
 SCENARIOS="${SCENARIOS:-batch single}"
@@ -45,8 +47,8 @@ wait_http() {  # port path
   echo "timeout waiting for :$1$2" >&2; return 1
 }
 
-run_scenario() {  # name batch
-  local name="$1" batch="$2"
+run_scenario() {  # name batch connections
+  local name="$1" batch="$2" connections="$3"
   # fresh broker and ingest per scenario, so the stream and RSS start from zero
   local nats_port mon_port port
   nats_port=$(free_port); mon_port=$(free_port); port=$(free_port)
@@ -60,15 +62,17 @@ run_scenario() {  # name batch
   INGEST_PID=$!
   wait_http "$port" /health/readiness
 
-  local wrk_cmd=(wrk -t "$WRK_THREADS" -c "$CONNECTIONS" -d "${DURATION}s" --latency -s "$ROOT/bench/ingest/post_events.lua"
+  local wrk_cmd=(wrk -t "$WRK_THREADS" -c "$connections" -d "${DURATION}s" --latency -s "$ROOT/bench/ingest/post_events.lua"
                  "http://127.0.0.1:$port/webhook/event")
   log ""
-  log "## scenario: $name (batch=$batch)"
+  log "## scenario: $name (batch=$batch, $connections connections)"
   log "ingest: ${cmd[*]}"
   log "load:   BATCH=$batch ${wrk_cmd[*]}"
-  local wrk_out
+  local wrk_out cpu_i0 cpu_n0 cpu_i1 cpu_n1
+  cpu_i0=$(awk '{print $14+$15}' "/proc/$INGEST_PID/stat"); cpu_n0=$(awk '{print $14+$15}' "/proc/$NATS_PID/stat")
   wrk_out=$(BATCH="$batch" RUN_ID="$name-$$" "${wrk_cmd[@]}" 2>&1)
   echo "$wrk_out" >>"$OUT"
+  cpu_i1=$(awk '{print $14+$15}' "/proc/$INGEST_PID/stat"); cpu_n1=$(awk '{print $14+$15}' "/proc/$NATS_PID/stat")
   local line requests duration p50 p99 non2xx
   line=$(grep '^BENCH ' <<<"$wrk_out")
   requests=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$line")
@@ -80,12 +84,15 @@ run_scenario() {  # name batch
   rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$INGEST_PID/status")
   stream_msgs=$(curl -fsS "http://127.0.0.1:$mon_port/jsz?streams=1" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sum(s["state"]["messages"] for a in d.get("account_details",[]) for s in a.get("stream_detail",[]) if s["name"]=="EVENTS"))')
   local ok=$((requests - non2xx))
-  log "$(python3 - "$ok" "$requests" "$duration" "$batch" "$p50" "$p99" "$rss_kb" "$stream_msgs" "$non2xx" <<'PY'
+  log "$(python3 - "$ok" "$requests" "$duration" "$batch" "$p50" "$p99" "$rss_kb" "$stream_msgs" "$non2xx" "$((cpu_i1 - cpu_i0))" "$((cpu_n1 - cpu_n0))" "$(getconf CLK_TCK)" <<'PY'
 import sys
-ok, req, dur, batch, p50, p99, rss, stored, non2xx = sys.argv[1:]
+ok, req, dur, batch, p50, p99, rss, stored, non2xx, ci, cn, hz = sys.argv[1:]
 ok, req, dur, batch, rss, stored, non2xx = int(ok), int(req), float(dur), int(batch), int(rss), int(stored), int(non2xx)
+ev = max(ok * batch, 1)
+ci, cn = int(ci) / int(hz), int(cn) / int(hz)
 print(f"RESULT req/s={req/dur:,.0f} events/s(2xx)={ok*batch/dur:,.0f} p50={p50}ms p99={p99}ms "
-      f"peak_rss={rss/1024:.1f}MiB non2xx={non2xx} stored_in_stream={stored} (expected {ok*batch})")
+      f"peak_rss={rss/1024:.1f}MiB non2xx={non2xx} stored_in_stream={stored} (expected >= {ok*batch}) "
+      f"cpu: ingest={ci/dur*100:.0f}% ({ci/ev*1e6:.1f}us/event) nats-server={cn/dur*100:.0f}% ({cn/ev*1e6:.1f}us/event)")
 PY
 )"
   kill "$INGEST_PID"; wait "$INGEST_PID" 2>/dev/null || true; INGEST_PID=""
@@ -94,11 +101,11 @@ PY
 
 log "# eventhub ingest benchmark $(date -u +%FT%TZ)"
 log "host: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-log "binary: $BIN ($("$BIN" --version 2>/dev/null | head -1)); nats-server $(nats-server --version | awk '{print $2}'); wrk, ${DURATION}s, ${CONNECTIONS} connections, ${WRK_THREADS} wrk thread(s)"
+log "binary: $BIN ($("$BIN" --version 2>/dev/null | head -1)); nats-server $(nats-server --version | awk '{print $2}'); wrk ${DURATION}s, ${WRK_THREADS} thread(s)"
 for s in $SCENARIOS; do
   case "$s" in
-    batch) run_scenario batch 100 ;;
-    single) run_scenario single 1 ;;
+    batch) run_scenario batch 100 "$BATCH_CONNECTIONS" ;;
+    single) run_scenario single 1 "$SINGLE_CONNECTIONS" ;;
     *) echo "unknown scenario $s" >&2; exit 2 ;;
   esac
 done

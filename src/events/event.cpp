@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_stack.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -531,7 +532,14 @@ std::vector<ValidationIssue> check_event(const json::value& event) {
 
   if (const auto* id = string_or_issue("eventId")) {
     const std::size_t len = utf8_length(*id);
-    if (len < 1 || len > 128) c.add("eventId", "length must be 1..128 characters", "length");
+    if (len < 1 || len > 128) {
+      c.add("eventId", "length must be 1..128 characters", "length");
+    } else if (std::any_of(id->begin(), id->end(), [](char ch) {
+                 return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f;
+               })) {
+      // It becomes the Nats-Msg-Id header: CR/LF would break the message framing.
+      c.add("eventId", "must not contain control characters", "format");
+    }
   }
   if (const auto* ts = string_or_issue("timestamp")) {
     if (!is_rfc3339(*ts))

@@ -287,6 +287,10 @@ TEST_CASE("ingest: accepted events are in the stream, invalid ones reported, err
     r = post(tiktok_event("v-3").replace(tiktok_event("v-3").find("\"like\""), 6, "\"purchase\""));
     CHECK(r.status == 422);
     CHECK_THAT(r.body, Catch::Contains("eventType: \\\"purchase\\\" is not a tiktok top event"));
+    // an eventId that would inject a NATS header is rejected
+    r = post(tiktok_event("x\\r\\nNats-Expected-Stream: nope"));
+    CHECK(r.status == 422);
+    CHECK_THAT(r.body, Catch::Contains("eventId: must not contain control characters"));
     // unknown route / wrong method
     CHECK(http_get(ingest.port, "/webhook/nope").status == 404);
     r = http_get(ingest.port, "/webhook/event");

@@ -184,6 +184,11 @@ TEST_CASE("eventId length 1..128 characters", "[events][validation]") {
   for (int i = 0; i < 128; ++i) umlauts += "\xC3\xA4";  // 128 characters, 256 bytes
   e["eventId"] = umlauts;
   CHECK(errors(e).empty());
+  // it becomes a NATS header value: no CR/LF or other control characters
+  for (auto* bad : {"a\r\nNats-Expected-Stream: x", "tab\there", "del\x7f"}) {
+    e["eventId"] = bad;
+    expect_single_error(e, "eventId", "control characters");
+  }
 }
 
 TEST_CASE("timestamp is strict RFC 3339 with a real date and an offset", "[events][validation]") {
