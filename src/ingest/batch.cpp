@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/serializer.hpp>
 
+#include <algorithm>
 #include <array>
 #include <optional>
 
@@ -103,8 +104,9 @@ void finish(PreparedBody& out) {
 
 PreparedBody prepare_body(std::string_view text, const PrepareOptions& options) {
   PreparedBody out;
-  // The parsed tree takes roughly 2-3x the text; one buffer, freed with the request.
-  out.storage = std::make_unique<PreparedBody::Storage>(std::max<std::size_t>(4096, text.size() * 3));
+  // The parsed tree takes roughly 2-3x the text: start with 2x (at most 1 MiB; the resource grows
+  // geometrically beyond), all freed at once with the request.
+  out.storage = std::make_unique<PreparedBody::Storage>(std::clamp<std::size_t>(text.size() * 2, 1024, 1 << 20));
   auto& st = *out.storage;
   auto parsed = events::parse_strict(text, options.limits, json::storage_ptr(&st.resource));
   if (!parsed.value) {
