@@ -11,10 +11,11 @@ namespace {
 constexpr const char* kStaging = "eventhub_staging";
 
 // Copies the rows in chunks so a 5000-row batch never needs one huge libpq send buffer.
-void copy_rows(pg::Connection& conn, const std::vector<const events::EventRow*>& rows, std::string& buffer) {
+void copy_rows(pg::Connection& conn, const char* table, const std::vector<const events::EventRow*>& rows,
+               std::string& buffer) {
   PGconn* raw = conn.raw();
   {
-    pg::Result start{PQexec(raw, (std::string("COPY ") + kStaging + " (" + kCopyColumns + ") FROM STDIN").c_str())};
+    pg::Result start{PQexec(raw, (std::string("COPY ") + table + " (" + kCopyColumns + ") FROM STDIN").c_str())};
     if (!start || PQresultStatus(start.get()) != PGRES_COPY_IN) throw conn.error_from(start.get(), "COPY start");
   }
   constexpr std::size_t kChunk = 256 * 1024;
@@ -65,22 +66,32 @@ std::vector<std::string> staging_session_setup() {
   };
 }
 
-int64_t write_batch(pg::Connection& conn, const std::vector<const events::EventRow*>& rows) {
-  std::string buffer;
-  return write_batch(conn, rows, buffer);
-}
-
-int64_t write_batch(pg::Connection& conn, const std::vector<const events::EventRow*>& rows, std::string& buffer) {
-  if (rows.empty()) return 0;
+WriteResult write_batch(pg::Connection& conn, const std::vector<const events::EventRow*>& rows, std::string& buffer,
+                        bool try_direct) {
+  WriteResult result;
+  if (rows.empty()) return result;
+  if (try_direct) {
+    try {
+      conn.exec("BEGIN");
+      copy_rows(conn, "events", rows, buffer);
+      conn.exec("COMMIT");
+      result.inserted = static_cast<int64_t>(rows.size());
+      return result;
+    } catch (const pg::Error& e) {
+      rollback_quietly(conn);
+      if (e.sqlstate() != "23505") throw;  // not "already stored": let the caller decide
+    }
+  }
+  result.used_staging = true;
   try {
     conn.exec("BEGIN");
-    copy_rows(conn, rows, buffer);
+    copy_rows(conn, kStaging, rows, buffer);
     pg::Result inserted = conn.exec_params(
         std::string("INSERT INTO events (") + kCopyColumns + ") SELECT " + kCopyColumns + " FROM " + kStaging +
         " ORDER BY event_id ON CONFLICT (event_id) DO NOTHING");
-    const int64_t count = std::strtoll(PQcmdTuples(inserted.get()), nullptr, 10);
+    result.inserted = std::strtoll(PQcmdTuples(inserted.get()), nullptr, 10);
     conn.exec("COMMIT");
-    return count;
+    return result;
   } catch (const pg::Error&) {
     rollback_quietly(conn);
     throw;

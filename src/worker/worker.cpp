@@ -28,6 +28,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Batches written the staging way after one met an already-stored eventId (see write_batch).
+constexpr int kStagingStreak = 20;
+
 int64_t unix_now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -257,6 +260,7 @@ struct Worker::Impl {
     int consecutive_errors = 0;
     int empty_streak = 0;
     std::string copy_buffer;
+    int staging_batches_left = 0;
     auto unbind = [&] {
       if (sub) {
         natsSubscription_Destroy(sub);  // not Unsubscribe: that would delete nothing for a bound durable, but be safe
@@ -290,7 +294,9 @@ struct Worker::Impl {
       }
       natsMsgList list{};
       jsErrCode jerr = static_cast<jsErrCode>(0);
+      const auto fetch_started = Clock::now();
       const natsStatus s = natsSubscription_Fetch(&list, sub, fetch, config.fetch_timeout.count(), &jerr);
+      const double fetch_ms = std::chrono::duration<double, std::milli>(Clock::now() - fetch_started).count();
       if (s == NATS_TIMEOUT || (s == NATS_OK && list.Count == 0)) {
         natsMsgList_Destroy(&list);
         consecutive_errors = 0;
@@ -323,7 +329,7 @@ struct Worker::Impl {
         list.Msgs[i] = nullptr;
       }
       natsMsgList_Destroy(&list);
-      process_batch(index, items, copy_buffer);
+      process_batch(index, items, copy_buffer, fetch_ms, staging_batches_left);
     }
     unbind();
   }
@@ -387,7 +393,8 @@ struct Worker::Impl {
     }
   }
 
-  void process_batch(int index, std::vector<Item>& items, std::string& copy_buffer) {
+  void process_batch(int index, std::vector<Item>& items, std::string& copy_buffer, double fetch_ms,
+                     int& staging_batches_left) {
     const auto started_at = Clock::now();
     const auto n = static_cast<double>(items.size());
     metrics.received.Increment(n);
@@ -436,6 +443,7 @@ struct Worker::Impl {
       valid.push_back(i);
     }
 
+    const auto validated_at = Clock::now();
     // 2. Sort by eventId (lock order: concurrent batches cannot deadlock), first wins in the batch.
     std::vector<std::string_view> ids;
     ids.reserve(valid.size());
@@ -462,7 +470,12 @@ struct Worker::Impl {
         {
           auto conn = pool->acquire();
           try {
-            inserted = write_batch(*conn, rows, copy_buffer);
+            // After a batch met already-stored ids (redeliveries after a crash, resends), go the
+            // staging way for a while instead of paying for a failed direct COPY each time.
+            const WriteResult written = write_batch(*conn, rows, copy_buffer, staging_batches_left == 0);
+            inserted = written.inserted;
+            if (written.used_staging)
+              staging_batches_left = staging_batches_left == 0 ? kStagingStreak : staging_batches_left - 1;
           } catch (const pg::Error& e) {
             if (classify_sqlstate(e.sqlstate()) == FailureKind::retry) conn.discard();
             throw;
@@ -523,7 +536,12 @@ struct Worker::Impl {
         ++returned;
       }
     if (returned > 0) log::warn("worker: returned unwritten messages to the stream", "messages", returned);
-    metrics.batch_duration.Observe(std::chrono::duration<double>(Clock::now() - started_at).count());
+    const auto finished_at = Clock::now();
+    metrics.batch_duration.Observe(std::chrono::duration<double>(finished_at - started_at).count());
+    if (log::enabled(log::Level::debug))
+      log::debug("worker: batch", "writer", index, "messages", items.size(), "fetch_ms", fetch_ms, "validate_ms",
+                 std::chrono::duration<double, std::milli>(validated_at - started_at).count(), "write_ack_ms",
+                 std::chrono::duration<double, std::milli>(finished_at - validated_at).count());
   }
 
   // Waits for the database, keeping the held messages alive on the server (InProgress resets their

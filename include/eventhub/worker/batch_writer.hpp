@@ -18,12 +18,18 @@ namespace eventhub::worker {
 // so a connection can be opened before migrations ran.
 std::vector<std::string> staging_session_setup();
 
-// Writes rows[i] for i in `positions` (already sorted by event id, unique ids) in one transaction.
-// Returns how many rows were inserted (the others already existed: duplicates). Throws pg::Error;
-// the transaction is rolled back (or the connection is broken: discard it).
-int64_t write_batch(pg::Connection& conn, const std::vector<const events::EventRow*>& rows);
+struct WriteResult {
+  int64_t inserted = 0;      // new rows; the others already existed (duplicates)
+  bool used_staging = false; // the batch went through the staging table
+};
 
-// Same, building the COPY text in `buffer` (reused between calls to avoid reallocations).
-int64_t write_batch(pg::Connection& conn, const std::vector<const events::EventRow*>& rows, std::string& buffer);
+// Writes `rows` (sorted by event id, unique ids) in one transaction and returns what happened.
+// With `try_direct`, first a plain COPY straight into events (the COPY ceiling: no second write);
+// if that hits an existing eventId (unique violation 23505) it is rolled back and the batch goes the
+// staging way: COPY into the TEMP table, INSERT … SELECT … ORDER BY event_id ON CONFLICT DO NOTHING.
+// Without `try_direct`, the staging way only. `buffer` holds the COPY text (reused between calls).
+// Throws pg::Error; the transaction is rolled back (or the connection is broken: discard it).
+WriteResult write_batch(pg::Connection& conn, const std::vector<const events::EventRow*>& rows, std::string& buffer,
+                        bool try_direct = true);
 
 }  // namespace eventhub::worker
