@@ -86,9 +86,11 @@ WriteResult write_batch(pg::Connection& conn, const std::vector<const events::Ev
   try {
     conn.exec("BEGIN");
     copy_rows(conn, kStaging, rows, buffer);
+    // Byte order (COLLATE "C"), the order the direct COPY inserts in: every batch of every worker
+    // takes the unique-index locks in one order, so concurrent batches cannot deadlock.
     pg::Result inserted = conn.exec_params(
         std::string("INSERT INTO events (") + kCopyColumns + ") SELECT " + kCopyColumns + " FROM " + kStaging +
-        " ORDER BY event_id ON CONFLICT (event_id) DO NOTHING");
+        " ORDER BY event_id COLLATE \"C\" ON CONFLICT (event_id) DO NOTHING");
     result.inserted = std::strtoll(PQcmdTuples(inserted.get()), nullptr, 10);
     conn.exec("COMMIT");
     return result;
