@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "eventhub_process.hpp"
+#include "wait.hpp"
 
 #include <eventhub/publish/client.hpp>
 #include <eventhub/publish/generator.hpp>
@@ -20,6 +21,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <csignal>
+#include <fstream>
+#include <sstream>
 #include <cstring>
 #include <functional>
 #include <mutex>
@@ -412,4 +416,29 @@ TEST_CASE("the binary: same seed and base time, same bodies; summary line; gzip;
   const auto failed = last_json_line(r4.out);
   CHECK(failed.at("failed").as_int64() > 0);
   CHECK(failed.at("failed").as_int64() == failed.at("sent").as_int64());
+}
+
+TEST_CASE("SIGTERM: no new requests, in-flight ones finish, summary says interrupted, exit 1", "[publish]") {
+  Tally tally;
+  ScriptedServer server([&](int, const Request& r) { return tally.answer(r.body); });
+  test::EventhubProcess process({"publish", "--url", server.url(), "--count", "1000000", "--batch", "10",
+                                 "--rate", "500", "--progress", "none"});
+  REQUIRE(test::wait_until(std::chrono::seconds(10), [&] { return server.requests().size() >= 3; }));
+  REQUIRE(process.signal(SIGTERM));
+  const auto status = process.wait_exit(std::chrono::seconds(15));
+  REQUIRE(status.has_value());
+  CHECK(*status == 1);
+  std::ifstream log(process.log_file());
+  std::stringstream text;
+  text << log.rdbuf();
+  const auto all = text.str();
+  const auto at = all.rfind("{\"sent\":");
+  REQUIRE(at != std::string::npos);
+  const auto summary = json::parse(all.substr(at, all.find('\n', at) - at)).as_object();
+  INFO(all);
+  CHECK(summary.at("interrupted").as_bool());
+  CHECK(summary.at("sent").as_int64() < 1'000'000);
+  CHECK(summary.at("sent").as_int64() == static_cast<int64_t>(server.requests().size()) * 10);
+  CHECK(summary.at("accepted").as_int64() == tally.accepted);
+  CHECK(summary.at("failed").as_int64() == 0);
 }
