@@ -96,7 +96,7 @@ if [ "$sample" -gt 0 ]; then
   done
   echo "stored: $stored rows (seed $seed)"
 
-  step "analytics (last 24 hours)"
+  step "analytics: every stored event of the last 24 hours (earlier runs' data in .local/ included)"
   from="$(date -u -d '-1 day' +%Y-%m-%dT%H:%M:%SZ)"
   to="$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)"
   api="http://127.0.0.1:$analytics_port/analytics"

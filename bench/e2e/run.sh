@@ -61,6 +61,8 @@ cpu_of() {
   local pid="$1" with_children="${2:-}"
   awk -v t="$clk_tck" -v c="$with_children" '{ sub(/^.*\) /, ""); s = $12 + $13; if (c == "children") s += $14 + $15; printf "%.2f\n", s / t }' "/proc/$pid/stat" 2>/dev/null || echo 0
 }
+# Busy CPU seconds of the whole machine so far (everything but idle and iowait), from /proc/stat.
+machine_busy() { awk -v t="$clk_tck" '/^cpu / { printf "%.2f\n", ($2 + $3 + $4 + $7 + $8) / t }' /proc/stat; }
 hwm_mb_of() { awk '/^VmHWM:/ { printf "%.0f\n", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 # PostgreSQL: postmaster (with its reaped backends) + live children.
 pg_cpu() {
@@ -123,6 +125,8 @@ declare -A cpu0=()
 for name in "${!role_pid[@]}"; do cpu0[$name]="$(cpu_of "${role_pid[$name]}")"; done
 nats_cpu0="$(cpu_of "$(cat "$work/nats.pid")")"
 pg_cpu0="$(pg_cpu "$pm_pid")"
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+busy0="$(machine_busy)"
 
 echo "==> publishing $events events (batch $batch, $connections connections, rate ${rate:-0})"
 seed="$(date +%s)"
@@ -154,6 +158,7 @@ while :; do
   if [ "$(date +%s)" -ge "$deadline" ]; then stack_die "only $stored of $expected rows after 600 s"; fi
   sleep 0.1
 done
+busy1="$(machine_busy)"
 dup_rows="$(psql_q "$pg_port" eventhub "select count(*) - count(distinct event_id) from events")"
 
 declare -A cpu_used=() hwm=()
@@ -225,11 +230,16 @@ for name in $(printf '%s\n' "${!role_pid[@]}" | sort); do
 done
 procs+="$(printf '%-20s %6s   %6s' "nats-server" "$nats_cpu" "$nats_hwm")"$'\n'
 procs+="$(printf '%-20s %6s   %6s' "postgres (all procs)" "$pg_cpu_used" "$pg_hwm")"$'\n'
-procs+="(CPU from first send to last row; the machine has $(nproc) cores = $(python3 -c "print(f'{$(nproc) * ($last_row_s - $start_ms / 1000.0):.1f}')") core-seconds in that time)"
+ours="$(python3 -c "print(f'{$publish_cpu + $nats_cpu + $pg_cpu_used + $(IFS=+; echo "${cpu_used[*]}"):.1f}')")"
+procs+="(CPU from first send to last row. The machine had $(nproc) cores = $(python3 -c "print(f'{$(nproc) * ($last_row_s - $start_ms / 1000.0):.1f}')") core-seconds in that time;
+ busy ≈ $(python3 -c "print(f'{$busy1 - $busy0:.1f}')") core-seconds, of which these processes $ours: the rest is other work on the machine. Load average before: $load_before)"
 
 machine="$(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), $(awk '/MemTotal/ { printf "%.1f GiB RAM", $2 / 1048576 }' /proc/meminfo)"
-text="=== eventhub e2e benchmark $(date -u +%Y-%m-%dT%H:%M:%SZ) commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+[ -n "$(git status --porcelain -- src include sql CMakeLists.txt 2>/dev/null)" ] && commit+=" + uncommitted changes in src/include/sql"
+text="=== eventhub e2e benchmark $(date -u +%Y-%m-%dT%H:%M:%SZ) commit $commit
 command: $command_line
+binary:  $bin
 machine: $machine; $(uname -sr); PostgreSQL $("$(pg_bindir)/postgres" --version | awk '{print $3}'), $(nats-server --version)
 setup:   $mode; events $events, batch $batch, connections $connections, rate $rate (0 = max); PostgreSQL fsync on, synchronous_commit on, shared_buffers 256MB
 $report
