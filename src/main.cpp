@@ -13,6 +13,8 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <cstdlib>
+#include <string_view>
 #include <memory>
 #include <vector>
 
@@ -61,6 +63,32 @@ int run_roles(const char* label, const CLI::App& command, const common::CliConfi
   return drained ? 0 : 1;
 }
 
+// One line naming what is wrong: the unknown command, or the flag (and the environment variable when
+// the bad value came from there).
+std::string usage_error(const CLI::App& app, int argc, char** argv, const CLI::ParseError& e) {
+  if (argc > 1 && argv[1][0] != '-' && app.get_subcommands([&](const CLI::App* sub) {
+                                          return sub->get_name() == argv[1];
+                                        }).empty())
+    return std::string("unknown command '") + argv[1] + "'";
+  std::string what = e.what();
+  if (const auto nl = what.find('\n'); nl != std::string::npos) what.resize(nl);
+  if (what.rfind("--", 0) == 0) {
+    const std::string flag = what.substr(0, what.find(':'));
+    std::vector<const CLI::App*> apps{&app};
+    for (std::size_t i = 0; i < apps.size(); ++i) {
+      for (const auto* sub : apps[i]->get_subcommands([](const CLI::App*) { return true; })) apps.push_back(sub);
+      const auto* opt = apps[i]->get_option_no_throw(flag);
+      if (opt && apps[i]->parsed() && opt->count() > 0 && !opt->get_envname().empty() &&
+          std::getenv(opt->get_envname().c_str()) != nullptr) {
+        bool on_command_line = false;
+        for (int a = 1; a < argc; ++a) on_command_line |= std::string_view(argv[a]).rfind(flag, 0) == 0;
+        if (!on_command_line) return what + " (from environment variable " + opt->get_envname() + ")";
+      }
+    }
+  }
+  return what;
+}
+
 int dispatch(const common::Subcommands& s, const common::CliConfig& c) {
   if (s.serve_ingest->parsed())
     return run_roles("ingest", *s.serve_ingest, c, true, false, false, c.ingest.http.io_threads);
@@ -95,9 +123,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::string what = e.what();
-    if (const auto nl = what.find('\n'); nl != std::string::npos) what.resize(nl);
-    std::fprintf(stderr, "eventhub: %s (see eventhub --help)\n", what.c_str());
+    std::fprintf(stderr, "eventhub: %s (see eventhub --help)\n", usage_error(app, argc, argv, e).c_str());
     return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "eventhub: %s\n", e.what());

@@ -4,6 +4,8 @@
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
+#include <algorithm>
+
 namespace eventhub::common {
 
 Health::Health(prometheus::Registry& registry)
@@ -42,6 +44,16 @@ bool Health::ready(const std::string& role, std::vector<CheckReport>* reports) c
   }
   ready_gauge_.Add({{"role", role}}).Set(ok ? 1 : 0);
   return ok;
+}
+
+void Health::refresh() const {
+  std::vector<std::string> roles;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& e : checks_)
+      if (std::find(roles.begin(), roles.end(), e.role) == roles.end()) roles.push_back(e.role);
+  }
+  for (const auto& role : roles) ready(role);
 }
 
 }  // namespace eventhub::common

@@ -66,7 +66,8 @@ void add_ops_routes(Router& router, const std::string& role, common::Health& hea
     body["checks"] = std::move(checks);
     co_return json_response(ok ? Status::ok : Status::service_unavailable, boost::json::serialize(body));
   });
-  router.add(bhttp::verb::get, "/metrics", [registry](Request&) -> net::awaitable<Response> {
+  router.add(bhttp::verb::get, "/metrics", [registry, &health](Request&) -> net::awaitable<Response> {
+    health.refresh();
     Response res{Status::ok, 11};
     res.set(bhttp::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
     res.body() = prometheus::TextSerializer().Serialize(registry->Collect());

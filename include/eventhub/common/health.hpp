@@ -38,6 +38,9 @@ class Health {
   // Readiness of one role: every check of that role, plus "draining" once shutdown started.
   bool ready(const std::string& role, std::vector<CheckReport>* reports = nullptr) const;
 
+  // Re-evaluates every role's readiness so the eventhub_ready gauge is current (called per scrape).
+  void refresh() const;
+
   void start_draining() { draining_ = true; }
   bool draining() const { return draining_; }
 

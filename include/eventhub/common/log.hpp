@@ -45,7 +45,7 @@ Field make_field(std::string_view key, const T& value) {
 template <class... Args, std::size_t... I>
 void emit(Level level, std::string_view msg, std::index_sequence<I...>, const Args&... args) {
   static_assert(sizeof...(Args) % 2 == 0, "log fields come as key, value pairs");
-  const auto tuple = std::forward_as_tuple(args...);
+  [[maybe_unused]] const auto tuple = std::forward_as_tuple(args...);
   Field fields[sizeof...(I) == 0 ? 1 : sizeof...(I)] = {
       make_field(std::get<2 * I>(tuple), std::get<2 * I + 1>(tuple))...};
   write(level, msg, fields, sizeof...(I));
