@@ -33,6 +33,7 @@ constexpr int kReportedFailures = 3;  // answers of non-retryable failures echoe
 
 struct Answer {
   bool network_error = false;
+  bool stale_connection = false;  // a reused keep-alive connection turned out closed by the server
   unsigned status = 0;
   std::string error;  // network error text, or "HTTP <status>"
   std::string body;
@@ -45,7 +46,7 @@ class Load {
  public:
   Load(const LoadOptions& o, const EventGenerator& g, ProgressDisplay& p)
       : o_(o), gen_(g), progress_(p), jitter_(o.jitter_seed), progress_timer_(io_) {
-    if (o_.count > 0 && o_.count <= (int64_t{1} << 34))
+    if (o_.count > 0 && o_.count <= (int64_t{1} << 31))  // a bit per event: up to 256 MiB
       accepted_bits_.assign(static_cast<std::size_t>(o_.count / 64 + 1), 0);
   }
 
@@ -152,10 +153,21 @@ class Load {
     open = false;
   }
 
+  // One request and its answer. A keep-alive connection the server closed while idle (EOF or reset
+  // before any answer byte) is not the server's answer to this request: reconnect and send it again
+  // once, without counting a retry.
   net::awaitable<Answer> exchange(beast::tcp_stream& stream, beast::flat_buffer& buffer, bool& open,
                                   const bhttp::request<bhttp::string_body>& req) {
+    Answer a = co_await exchange_once(stream, buffer, open, req);
+    if (a.stale_connection) a = co_await exchange_once(stream, buffer, open, req);
+    co_return a;
+  }
+
+  net::awaitable<Answer> exchange_once(beast::tcp_stream& stream, beast::flat_buffer& buffer, bool& open,
+                                       const bhttp::request<bhttp::string_body>& req) {
     Answer a;
     ++requests_;
+    const bool reused = open;
     if (!open) {
       if (!endpoints_) {
         tcp::resolver resolver(co_await net::this_coro::executor);
@@ -190,7 +202,11 @@ class Load {
     if (wec || rec) {
       close(stream, open);
       a.network_error = true;
-      a.error = std::string(wec ? "send: " : "receive: ") + (wec ? wec : rec).message();
+      const auto ec = wec ? wec : rec;
+      a.error = std::string(wec ? "send: " : "receive: ") + ec.message();
+      a.stale_connection = reused && !parser.got_some() &&
+                           (ec == bhttp::error::end_of_stream || ec == net::error::eof ||
+                            ec == net::error::connection_reset || ec == net::error::broken_pipe);
       co_return a;
     }
     stream.expires_never();

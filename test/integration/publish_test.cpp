@@ -50,6 +50,7 @@ struct Reply {
   std::string extra_headers;  // "Retry-After: 0\r\n"
   std::string body;
   bool drop = false;          // close the connection without answering
+  bool close_after = false;   // answer (keep-alive as far as the client knows), then close
 };
 
 std::string inflate_gzip(const std::string& in) {
@@ -165,6 +166,10 @@ class ScriptedServer {
                               reply.extra_headers + "Content-Length: " + std::to_string(reply.body.size()) +
                               "\r\n\r\n" + reply.body;
       if (::send(fd, out.data(), out.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(out.size())) return;
+      if (reply.close_after) {
+        ::shutdown(fd, SHUT_RDWR);
+        return;
+      }
     }
   }
 
@@ -313,6 +318,21 @@ TEST_CASE("a dropped connection is a network error: reconnect and retry", "[publ
   CHECK(s.failed == 0);
   CHECK(s.retries == 2);
   CHECK(server.requests().size() == 5);
+}
+
+TEST_CASE("a keep-alive connection closed by the server while idle is reopened, not counted as a retry", "[publish]") {
+  Tally tally;
+  ScriptedServer server([&](int n, const Request& r) {
+    Reply reply = tally.answer(r.body);
+    reply.close_after = n == 0;
+    return reply;
+  });
+  const auto s = run(load_options(server, 200, 100, 1), gen_options(12));
+  CHECK(s.accepted == 200);
+  CHECK(s.retries == 0);
+  CHECK(s.failed == 0);
+  CHECK(s.requests == 3);  // the second request's first try met the closed connection
+  CHECK(server.requests().size() == 2);
 }
 
 TEST_CASE("retries run out: the events are failed and the run stops early", "[publish]") {
