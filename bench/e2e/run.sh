@@ -45,8 +45,10 @@ chmod 755 "$work"
 mkdir -p "$work/logs"
 declare -A role_pid=()
 
+sampler_pid=
 cleanup() {
   local name
+  [ -n "$sampler_pid" ] && kill "$sampler_pid" 2>/dev/null
   for name in "${!role_pid[@]}"; do stop_pid "${role_pid[$name]}" eventhub TERM 40; done
   [ -f "$work/nats.pid" ] && stop_pid "$(cat "$work/nats.pid")" nats-server TERM 20
   stop_pg "$work" 2>/dev/null || true
@@ -128,6 +130,16 @@ pg_cpu0="$(pg_cpu "$pm_pid")"
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 busy0="$(machine_busy)"
 
+# Row count every 0.25 s while publishing and draining: shows whether the worker keeps up.
+sampler() {
+  while :; do
+    printf '%s %s\n' "$(now_s)" "$(psql_q "$pg_port" eventhub "select count(*) from events" 2>/dev/null || echo -1)"
+    sleep 0.25
+  done
+}
+sampler >"$work/rows.txt" &
+sampler_pid=$!
+
 echo "==> publishing $events events (batch $batch, $connections connections, rate ${rate:-0})"
 seed="$(date +%s)"
 publish_cmd=("$bin" publish --url "http://127.0.0.1:$ingest_port/webhook/event" --count "$events" --batch "$batch"
@@ -159,6 +171,9 @@ while :; do
   sleep 0.1
 done
 busy1="$(machine_busy)"
+kill "$sampler_pid" 2>/dev/null || true
+wait "$sampler_pid" 2>/dev/null || true
+sampler_pid=
 dup_rows="$(psql_q "$pg_port" eventhub "select count(*) - count(distinct event_id) from events")"
 
 declare -A cpu_used=() hwm=()
@@ -202,6 +217,15 @@ add(f"ingest events/s (accepted / publish time): {summary['eventsPerSecond']:.0f
 add(f"end-to-end events/s (first send -> last row): {e2e:.0f}   ({stored} rows in {last_row - start:.2f} s)")
 add(f"request latency: p50 {summary['p50Ms']:.1f} ms, p99 {summary['p99Ms']:.1f} ms, max {summary['maxMs']:.1f} ms ({summary['requests']} requests, {summary['retries']} retries)")
 add(f"lag: last row stored {max(0.0, last_row - end):.2f} s after the publisher's last answer")
+samples = []
+for line in open("$work/rows.txt"):
+    t, n = line.split()
+    if int(n) >= 0: samples.append((float(t), int(n)))
+at_end = max([n for t, n in samples if t <= end] or [0])
+during = at_end / (end - start) if end > start else 0
+after = (stored - at_end) / (last_row - end) if last_row > end else 0
+add(f"rows stored while publishing: {at_end} of {stored} ({100.0 * at_end / stored if stored else 0:.0f}%); "
+    f"store rate {during:.0f} rows/s while publishing, {after:.0f} rows/s after")
 hist = """$lag_hist"""
 buckets = {}
 count = 0.0
@@ -239,7 +263,7 @@ commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 [ -n "$(git status --porcelain -- src include sql CMakeLists.txt 2>/dev/null)" ] && commit+=" + uncommitted changes in src/include/sql"
 text="=== eventhub e2e benchmark $(date -u +%Y-%m-%dT%H:%M:%SZ) commit $commit
 command: $command_line
-binary:  $bin
+binary:  $bin ($("$bin" --version 2>&1 | head -n 1), built $(date -u -r "$bin" +%Y-%m-%dT%H:%M:%SZ))
 machine: $machine; $(uname -sr); PostgreSQL $("$(pg_bindir)/postgres" --version | awk '{print $3}'), $(nats-server --version)
 setup:   $mode; events $events, batch $batch, connections $connections, rate $rate (0 = max); PostgreSQL fsync on, synchronous_commit on, shared_buffers 256MB
 $report
