@@ -6,7 +6,8 @@
 # indexed copy of `events`. Prints the figures and appends them to bench/results/e2e-<date>.txt.
 #
 #   bash bench/e2e/run.sh [--split] [--events N] [--batch B] [--connections C] [--rate EPS] [--keep]
-#   (env: EVENTHUB_BINARY=path, default build/eventhub, built as Release when missing)
+#   (env: EVENTHUB_BINARY=path, default build/eventhub, built as Release when missing; the roles
+#    inherit the environment, so e.g. NATS_CONCURRENCY=5000 bash bench/e2e/run.sh tunes the worker)
 #
 # Measured: ingest events/s (publisher summary: accepted / publishing time), end-to-end events/s
 # (first request sent -> last row visible in PostgreSQL), request latency p50/p99, the lag between
@@ -28,7 +29,7 @@ while [ $# -gt 0 ]; do
     --connections) connections="$2"; shift 2 ;;
     --rate) rate="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) stack_die "unknown argument '$1' (see --help)" ;;
   esac
 done
@@ -265,7 +266,8 @@ text="=== eventhub e2e benchmark $(date -u +%Y-%m-%dT%H:%M:%SZ) commit $commit
 command: $command_line
 binary:  $bin ($("$bin" --version 2>&1 | head -n 1), built $(date -u -r "$bin" +%Y-%m-%dT%H:%M:%SZ))
 machine: $machine; $(uname -sr); PostgreSQL $("$(pg_bindir)/postgres" --version | awk '{print $3}'), $(nats-server --version)
-setup:   $mode; events $events, batch $batch, connections $connections, rate $rate (0 = max); PostgreSQL fsync on, synchronous_commit on, shared_buffers 256MB
+setup:   $mode; role settings from the environment: $(env | grep -E '^(NATS_|DB_|INGEST_|WORKER_|HTTP_)' | sort | tr '\n' ' ' | sed 's/ $//' | grep . || echo none)
+         events $events, batch $batch, connections $connections, rate $rate (0 = max); PostgreSQL fsync on, synchronous_commit on, shared_buffers 256MB
 $report
 $procs
 "
