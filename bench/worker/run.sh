@@ -92,7 +92,7 @@ run_config() {
   # New event ids for every run: the stream's duplicate window would drop a second copy of the same ids.
   pre=$("$PRELOAD" --nats-url "$nats_url" --count "$N" --first $((run_index * N)) --seed 1 2>>"$tmp/preload.log")
   run_index=$((run_index + 1))
-  log "## procs=$procs batch=$batch concurrency=$conc: preload $pre"
+  log "## procs=$procs batch=$batch concurrency=$conc: preload $pre; load average before the drain: $(cut -d' ' -f1-3 /proc/loadavg)"
   local ports=() t0 t1 pid
   worker_pids=()
   t0=$(now)
@@ -112,15 +112,20 @@ run_config() {
     if (( p >= N )); then done_at=$(now); break; fi
     if (( p == last )); then stalled=$((stalled + 1)); else stalled=0; last=$p; fi
     if (( stalled > 600 )); then log "   STALLED at $p rows"; break; fi
+    local alive=1
+    for pid in "${worker_pids[@]}"; do kill -0 "$pid" 2>/dev/null || alive=0; done
+    if (( alive == 0 )); then
+      log "   A WORKER EXITED at $p rows; log tail:"; tail -20 "$tmp"/worker-*.log | tee -a "$out" >&2; break
+    fi
     sleep 0.1
   done
   local rss_list=() hwm
   for pid in "${worker_pids[@]}"; do
-    hwm=$(awk '/VmHWM/{print $2}' "/proc/$pid/status")
+    hwm=$(awk '/VmHWM/{print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
     rss_list+=("$((hwm / 1024))MiB")
   done
   local codes=()
-  for pid in "${worker_pids[@]}"; do kill -TERM "$pid"; if wait "$pid"; then codes+=(0); else codes+=($?); fi; done
+  for pid in "${worker_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; if wait "$pid"; then codes+=(0); else codes+=($?); fi; done
   worker_pids=()
   local rows
   rows=$(psql_ -d bench -Atc "SELECT count(*) FROM events")
@@ -128,6 +133,7 @@ run_config() {
     local secs rate
     secs=$(python3 -c "print(f'{$done_at - $t0:.2f}')")
     rate=$(python3 -c "print(int($N / ($done_at - $t0)))")
+    log "   load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
     log "   drained $N events in ${secs}s = $rate events/s (from process start); rows=$rows; peak RSS (VmHWM) ${rss_list[*]}; exit codes ${codes[*]}"
     echo "$rate" >"$tmp/rate-$procs-$batch-$conc"
   else

@@ -4,6 +4,8 @@
 #define CATCH_CONFIG_MAIN
 #include "worker_fixture.hpp"
 
+#include <eventhub/nats/consumer.hpp>
+
 #include <algorithm>
 #include <csignal>
 #include <thread>
@@ -149,4 +151,33 @@ TEST_CASE("SIGTERM drains: the batch in hand is committed and acked, exit 0", "[
   REQUIRE(env.wait_rows(20000, 30s));
   CHECK(env.distinct_rows() == 20000);
   CHECK(again->stop() == 0);
+}
+
+TEST_CASE("a message delivered more than --max-deliver times is dead-lettered by the worker", "[worker][integration]") {
+  Env env;
+  // Provision the worker's consumer and take the message twice ourselves without acking it (as a
+  // crashing worker would), so its next delivery is the third.
+  eventhub::nats::PullConsumerSettings settings;
+  eventhub::nats::ensure_pull_consumer(env.js->js(), env.js->config(), settings);
+  REQUIRE(env.js->publish("events.facebook.top", event_json("redelivered", "v1"), "redelivered"));
+  natsSubscription* sub = eventhub::nats::bind_pull_subscription(env.js->js(), env.js->config());
+  for (int i = 0; i < 2; ++i) {
+    natsMsgList list{};
+    REQUIRE(natsSubscription_Fetch(&list, sub, 1, 5000, nullptr) == NATS_OK);
+    REQUIRE(list.Count == 1);
+    REQUIRE(natsMsg_Nak(list.Msgs[0], nullptr) == NATS_OK);
+    natsMsgList_Destroy(&list);
+  }
+  natsSubscription_Destroy(sub);
+  env.js->publish_many(0, 10, "ok-");
+
+  const uint16_t port = free_port();
+  auto worker = env.start_worker(port, {"--batch-size", "20", "--concurrency", "20", "--max-deliver", "2"});
+  REQUIRE(env.wait_rows(10, 20s));
+  REQUIRE(wait_until(10s, [&] { return env.js->dead_letters() == 1; }, 50ms));
+  CHECK(env.js->dead_letter_reasons() == std::vector<std::string>{"max_deliveries"});
+  CHECK(env.rows() == 10);
+  auto list = EventhubProcess::run({"dlq", "list", "--nats-url", env.nats.url()});
+  CHECK(list.out.find("deliveries=3") != std::string::npos);
+  CHECK(worker->stop() == 0);
 }
