@@ -64,14 +64,16 @@ Publisher::~Publisher() {
   setup_cv_.notify_one();
   if (setup_thread_.joinable()) setup_thread_.join();
   connection_.on_connected(nullptr);
-  if (js_ != nullptr) {
+  // cnats 3.4 crashes in js_PublishAsyncGetPendingList on a context that never published
+  // asynchronously, so only ask when something is still in flight.
+  if (js_ != nullptr && inflight_.load() > 0) {
     natsMsgList pending{};
     if (js_PublishAsyncGetPendingList(&pending, js_) == NATS_OK) {
       for (int i = 0; i < pending.Count; ++i) untrack(pending.Msgs[i]);
       natsMsgList_Destroy(&pending);
     }
-    jsCtx_Destroy(js_);
   }
+  if (js_ != nullptr) jsCtx_Destroy(js_);
 }
 
 bool Publisher::ready() const { return streams_ready_.load() && connection_.connected(); }

@@ -95,13 +95,25 @@ bool Connection::connected() const {
   return conn_ != nullptr && natsConnection_Status(conn_) == NATS_CONN_STATUS_CONNECTED;
 }
 
-void Connection::on_connected(std::function<void()> callback) { on_connected_ = std::move(callback); }
+void Connection::on_connected(std::function<void()> callback) {
+  std::lock_guard lock(callback_mutex_);
+  on_connected_ = std::move(callback);
+}
+
+void Connection::notify_connected() {
+  std::function<void()> callback;
+  {
+    std::lock_guard lock(callback_mutex_);
+    callback = on_connected_;
+  }
+  if (callback) callback();
+}
 
 void Connection::handle_connected(natsConnection*, void* self) {
   auto* c = static_cast<Connection*>(self);
   c->ever_connected_ = true;
   log::info("NATS connected", "url", c->config_.url, "client", c->name_);
-  if (c->on_connected_) c->on_connected_();
+  c->notify_connected();
 }
 
 void Connection::handle_disconnected(natsConnection*, void* self) {
@@ -112,7 +124,7 @@ void Connection::handle_disconnected(natsConnection*, void* self) {
 void Connection::handle_reconnected(natsConnection*, void* self) {
   auto* c = static_cast<Connection*>(self);
   log::info("NATS reconnected", "url", c->config_.url, "client", c->name_);
-  if (c->on_connected_) c->on_connected_();
+  c->notify_connected();
 }
 
 void Connection::handle_closed(natsConnection*, void* self) {

@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 
@@ -68,7 +69,9 @@ class Connection {
   natsConnection* conn_ = nullptr;
   jsCtx* js_ = nullptr;
   std::atomic<bool> ever_connected_{false};
+  mutable std::mutex callback_mutex_;  // on_connected may be set while cnats calls it
   std::function<void()> on_connected_;
+  void notify_connected();
   // cnats runs callbacks on its own thread, after natsConnection_Close returns: the destructor waits
   // for the closed callback (the last one) so no callback touches a destroyed Connection.
   std::mutex closed_mutex_;
