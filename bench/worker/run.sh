@@ -36,6 +36,15 @@ worker_pids=()
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 as_pg() { if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 now() { date +%s.%N; }
+cpu_seconds() {  # user + system CPU seconds of a process so far
+  awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+cpu_snapshot() { awk '/^cpu /{print $2+$3+$4+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat; }  # busy total (jiffies)
+busy_share() {  # share of the whole machine's CPU that was busy since snapshot $1 $2
+  local now_busy now_total
+  read -r now_busy now_total < <(cpu_snapshot)
+  python3 -c "print(f'{100 * ($now_busy - $1) / max(1, $now_total - $2):.0f}%')"
+}
 
 cleanup() {
   for p in "${worker_pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
@@ -93,8 +102,10 @@ run_config() {
   pre=$("$PRELOAD" --nats-url "$nats_url" --count "$N" --first $((run_index * N)) --seed 1 2>>"$tmp/preload.log")
   run_index=$((run_index + 1))
   log "## procs=$procs batch=$batch concurrency=$conc: preload $pre; load average before the drain: $(cut -d' ' -f1-3 /proc/loadavg)"
-  local ports=() t0 t1 pid
+  local ports=() t0 t1 pid nats_cpu0
   worker_pids=()
+  nats_cpu0=$(cpu_seconds "$nats_pid")
+  read -r busy0 total0 < <(cpu_snapshot)
   t0=$(now)
   for i in $(seq 1 "$procs"); do
     local port
@@ -119,8 +130,11 @@ run_config() {
     fi
     sleep 0.1
   done
-  local rss_list=() hwm
+  local machine_busy
+  machine_busy=$(busy_share "$busy0" "$total0")
+  local rss_list=() hwm cpu_list=()
   for pid in "${worker_pids[@]}"; do
+    cpu_list+=("$(cpu_seconds "$pid")s")
     hwm=$(awk '/VmHWM/{print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
     rss_list+=("$((hwm / 1024))MiB")
   done
@@ -133,7 +147,7 @@ run_config() {
     local secs rate
     secs=$(python3 -c "print(f'{$done_at - $t0:.2f}')")
     rate=$(python3 -c "print(int($N / ($done_at - $t0)))")
-    log "   load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+    log "   load average after: $(cut -d' ' -f1-3 /proc/loadavg); machine CPU busy during the drain $machine_busy ($(nproc) cores, everything running on the box); CPU used: worker(s) ${cpu_list[*]}, nats-server $(python3 -c "print(f'{$(cpu_seconds "$nats_pid") - $nats_cpu0:.1f}')")s"
     log "   drained $N events in ${secs}s = $rate events/s (from process start); rows=$rows; peak RSS (VmHWM) ${rss_list[*]}; exit codes ${codes[*]}"
     echo "$rate" >"$tmp/rate-$procs-$batch-$conc"
   else
@@ -150,10 +164,12 @@ done
 # columns, constraints and indexes.
 psql_ -d bench -c "\\copy (SELECT event_id, source, funnel_stage, event_type, event_time, user_id, country, campaign_id, purchase_amount, data, extra FROM events) TO '$tmp/rows.tsv'"
 psql_ -d bench -c "DROP TABLE IF EXISTS events_copy; CREATE TABLE events_copy (LIKE events INCLUDING ALL)"
+read -r busy0 total0 < <(cpu_snapshot)
 t0=$(now)
 psql_ -d bench -c "\\copy events_copy (event_id, source, funnel_stage, event_type, event_time, user_id, country, campaign_id, purchase_amount, data, extra) FROM '$tmp/rows.tsv'"
 t1=$(now)
 copy_rate=$(python3 -c "print(int($N / ($t1 - $t0)))")
+log "   machine CPU busy during the COPY: $(busy_share "$busy0" "$total0")"
 log "## COPY ceiling: $N rows in $(python3 -c "print(f'{$t1 - $t0:.2f}')")s = $copy_rate rows/s (one COPY into an empty copy of events with the same indexes)"
 for f in "$tmp"/rate-*; do
   [[ -e $f ]] || continue
