@@ -8,7 +8,8 @@
 #   bench/analytics/run.sh [ROWS ...]          e.g. bench/analytics/run.sh 1000000 10000000
 #   env: EVENTHUB (binary, default build/eventhub), DURATION (per endpoint, default 10s),
 #        SPAN_DAYS (events spread over the last N days, default 30), WINDOW_H (--default-window-h, 168),
-#        QUERY_THREADS (4), KEEP=1 (keep the temp dir)
+#        QUERY_THREADS (4), KEEP=1 (keep the temp dir), BASELINE=1 (replace sql/002's index by 001's plain
+#        event_time index, for comparison)
 # Needs: PostgreSQL 15 binaries (initdb, pg_ctl, psql), wrk, root (initdb runs as user postgres).
 set -euo pipefail
 
@@ -53,14 +54,18 @@ psql_() { psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U postgres "
 psql_ -d postgres -c "CREATE DATABASE bench"
 url="postgresql://postgres@127.0.0.1:$pg_port/bench"
 "$EVENTHUB" migrate --database-url "$url" >/dev/null
+if [[ ${BASELINE:-0} == 1 ]]; then
+  # Without sql/002: the plain event_time index of 001 only, for comparison.
+  psql_ -d bench -c "DROP INDEX IF EXISTS events_window_idx" -c "CREATE INDEX IF NOT EXISTS events_event_time_idx ON events (event_time)"
+fi
 
 {
   echo "# eventhub analytics benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo "# command: bench/analytics/run.sh ${ROWS_LIST[*]}  (DURATION=$DURATION SPAN_DAYS=$SPAN_DAYS WINDOW_H=$WINDOW_H QUERY_THREADS=$QUERY_THREADS)"
+  echo "# command: BASELINE=${BASELINE:-0} bench/analytics/run.sh ${ROWS_LIST[*]}  (DURATION=$DURATION SPAN_DAYS=$SPAN_DAYS WINDOW_H=$WINDOW_H QUERY_THREADS=$QUERY_THREADS)"
   echo "# commit: $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown); host: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; $(psql_ -d bench -Atc 'SELECT version()')"
   echo "# server: PostgreSQL defaults (shared_buffers 128MB, work_mem 4MB) except fsync=off; analytics sessions: jit=off"
   echo "# indexes: $(psql_ -d bench -Atc "SELECT string_agg(indexname, ', ' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'events'")"
-  echo "# wrk: 1 thread, 1 connection, $DURATION per endpoint, default window (${WINDOW_H} h back from now), data spread over the last $SPAN_DAYS days"
+  echo "# wrk: 1 thread, 1 connection, $DURATION per endpoint (60 s request timeout), default window (${WINDOW_H} h back from now), data spread over the last $SPAN_DAYS days"
 } | tee -a "$out" >&2
 
 start_analytics() {
@@ -75,7 +80,17 @@ start_analytics() {
   done
   echo "serve-analytics did not become ready:" >&2; tail -20 "$tmp/analytics.log" >&2; exit 1
 }
-stop_analytics() { kill "$analytics_pid"; wait "$analytics_pid" || true; analytics_pid=""; }
+stop_analytics() {
+  local rc=0
+  if kill "$analytics_pid" 2>/dev/null; then
+    wait "$analytics_pid" || rc=$?
+  else
+    wait "$analytics_pid" || rc=$?
+    log "serve-analytics had exited by itself (status $rc); its log:"
+    tail -30 "$tmp/analytics.log" | tee -a "$out" >&2
+  fi
+  analytics_pid=""
+}
 
 endpoints=(
   "stats /analytics/stats"
@@ -109,7 +124,7 @@ for rows in "${ROWS_LIST[@]}"; do
     name=${entry%% *}; target=${entry#* }
     curl -fs "http://127.0.0.1:$port$target" >/dev/null || { log "$name: request failed: $(curl -s "http://127.0.0.1:$port$target" | head -c 300)"; continue; }
     bytes=$(curl -s "http://127.0.0.1:$port$target" | wc -c)
-    line=$(wrk -t1 -c1 -d"$DURATION" -s "$here/report.lua" "http://127.0.0.1:$port$target" | grep '^RESULT' || true)
+    line=$(wrk -t1 -c1 -d"$DURATION" --timeout 60s -s "$here/report.lua" "http://127.0.0.1:$port$target" | grep '^RESULT' || true)
     read -r _ n p50 p95 p99 errs <<<"$line"
     log "$(printf '%-20s %8s %9s %9s %9s %8s  %s' "$name" "$n" "$p50" "$p95" "$p99" "$errs" "$bytes")"
   done
@@ -128,7 +143,7 @@ for rows in "${ROWS_LIST[@]}"; do
   tail -c +"$((mark + 1))" "$tmp/pg.log" | awk '
     function flush() { if (keep && !skip) printf "%s", buf; buf = ""; keep = 0; skip = 0 }
     / LOG:  / { flush(); keep = ($0 ~ /plan:/); buf = $0 "\n"; next }
-    keep { buf = buf $0 "\n"; if ($0 ~ /Query Text: (SET|BEGIN|COMMIT|ROLLBACK|SELECT 1)/) skip = 1 }
+    keep { buf = buf $0 "\n"; if ($0 ~ /Query Text: (SET|BEGIN|COMMIT|ROLLBACK|SELECT 1|SELECT pg_advisory|SELECT version FROM schema_migrations)/) skip = 1 }
     END { flush() }' >>"$out"
 done
 echo "written: $out" >&2
