@@ -62,6 +62,11 @@ TEST_CASE("nats-server kill -9 and restart on the same store: 503 meanwhile, the
   p.start_ingest();
   LoadClient load(p.ingest_port, "natskill");
   REQUIRE(load.wait_more_acked(1500, seconds(20)));
+  // Crash it while the store holds messages not yet consumed/acked: they must survive.
+  REQUIRE(wait_until(seconds(10), [&] {
+    const auto st = stream_states(p.nats);
+    return st && st->events > 0;
+  }, milliseconds(1)));
   p.nats.kill();
   // Ingest says so: 503 with Retry-After, and not ready.
   REQUIRE(wait_until(seconds(10), [&] {
