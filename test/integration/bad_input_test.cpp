@@ -207,6 +207,7 @@ TEST_CASE("ingest bad-input corpus: documented 4xx naming the problem, process u
       {"oversized body", "[" + std::string(300'000, ' ') + "]", {}, 413, "limit"},
       {"decompression bomb", gzip(std::string(20'000'000, ' ')), {{"Content-Encoding", "gzip"}}, 413,
        "decompressed"},
+      {"huge header block", valid, {{"X-Pad", std::string(20'000, 'a')}}, 431, "request headers exceed"},
       {"too many events", [] {
          std::string b = "[";
          for (int i = 0; i < 101; ++i) b += (i ? "," : "") + fb_event("many-" + std::to_string(i));
@@ -319,15 +320,9 @@ TEST_CASE("analytics bad parameters: 400 naming the parameter, table unchanged",
   CHECK(json::parse(ok.body).at("total").as_int64() == 2);
 }
 
-TEST_CASE("slow clients that never finish headers do not delay normal requests; read timeout closes them",
-          "[integration][bad_input]") {
-  NatsServer nats;
-  const uint16_t port = free_port();
-  EventhubProcess ingest({"serve-ingest", "--host", "127.0.0.1", "--port", std::to_string(port), "--nats-url",
-                          nats.url(), "--read-timeout-ms", "1000"});
-  ingest.wait_ready(port, seconds(20), "/health/readiness");
-
-  Sockets slow;
+namespace {
+// 200 connections that send part of a request header and then nothing.
+void open_slow_clients(Sockets& slow, uint16_t port) {
   const std::string partial = "POST /webhook/event HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: appl";
   for (int i = 0; i < 200; ++i) {
     const int fd = raw_connect(port);
@@ -335,7 +330,18 @@ TEST_CASE("slow clients that never finish headers do not delay normal requests; 
     REQUIRE(::send(fd, partial.data(), partial.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(partial.size()));
     slow.fds.push_back(fd);
   }
-  const auto opened = std::chrono::steady_clock::now();
+}
+}  // namespace
+
+TEST_CASE("slow clients that never finish headers do not delay normal requests", "[integration][bad_input]") {
+  NatsServer nats;
+  const uint16_t port = free_port();
+  // Default read timeout (10 s): the slow sockets stay open during the whole test.
+  EventhubProcess ingest({"serve-ingest", "--host", "127.0.0.1", "--port", std::to_string(port), "--nats-url",
+                          nats.url()});
+  ingest.wait_ready(port, seconds(20), "/health/readiness");
+  Sockets slow;
+  open_slow_clients(slow, port);
   // Normal requests meanwhile: answered, each within a couple of seconds (a functional bound).
   for (int i = 0; i < 5; ++i) {
     HttpResponse r;
@@ -344,6 +350,20 @@ TEST_CASE("slow clients that never finish headers do not delay normal requests; 
     CHECK(r.status == 202);
   }
   CHECK(http_get(port, "/health/liveness", seconds(2)).status == 200);
+  int still_open = 0;
+  for (int fd : slow.fds) still_open += peek_state(fd) == SockState::open;
+  CHECK(still_open == 200);  // they were all there, holding connections, while we were served
+}
+
+TEST_CASE("slow clients are closed by the read timeout", "[integration][bad_input]") {
+  NatsServer nats;
+  const uint16_t port = free_port();
+  EventhubProcess ingest({"serve-ingest", "--host", "127.0.0.1", "--port", std::to_string(port), "--nats-url",
+                          nats.url(), "--read-timeout-ms", "1000"});
+  ingest.wait_ready(port, seconds(20), "/health/readiness");
+  Sockets slow;
+  open_slow_clients(slow, port);
+  const auto opened = std::chrono::steady_clock::now();
   // With --read-timeout-ms 1000 the server closes every slow socket within a few seconds.
   const bool all_closed = wait_until(seconds(6), [&] {
     for (int& fd : slow.fds) {
