@@ -257,7 +257,6 @@ Server::Server(net::io_context& io, common::HttpServerConfig config, std::string
     : impl_(std::make_shared<Impl>(io, std::move(config), std::move(role), std::move(router), registry)) {}
 
 Server::~Server() {
-  boost::system::error_code ignored;
   impl_->stopping = true;
   net::post(impl_->acceptor.get_executor(), [impl = impl_] {
     boost::system::error_code ec;

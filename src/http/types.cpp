@@ -53,8 +53,9 @@ QueryParams parse_query(std::string_view target) {
     std::string name, value;
     const bool name_ok = percent_decode(pair.substr(0, eq), name);
     const bool value_ok = eq == std::string_view::npos || percent_decode(pair.substr(eq + 1), value);
-    if (!name_ok) {
-      params.malformed.emplace_back(pair.substr(0, eq));
+    if (!name_ok || name.empty()) {
+      // A nameless pair ("=x") is reported by its raw text so the error can still point at it.
+      params.malformed.emplace_back(name_ok ? pair : pair.substr(0, eq));
       continue;
     }
     if (!value_ok) {

@@ -85,6 +85,7 @@ Connection::~Connection() {
 }
 
 void Connection::close() {
+  closing_ = true;
   if (conn_ && !natsConnection_IsClosed(conn_)) {
     if (connected()) natsConnection_FlushTimeout(conn_, 2000);
     natsConnection_Close(conn_);
@@ -118,7 +119,7 @@ void Connection::handle_connected(natsConnection*, void* self) {
 
 void Connection::handle_disconnected(natsConnection*, void* self) {
   auto* c = static_cast<Connection*>(self);
-  if (c->ever_connected_) log::warn("NATS disconnected; reconnecting", "url", c->config_.url, "client", c->name_);
+  if (c->ever_connected_ && !c->closing_) log::warn("NATS disconnected; reconnecting", "url", c->config_.url, "client", c->name_);
 }
 
 void Connection::handle_reconnected(natsConnection*, void* self) {

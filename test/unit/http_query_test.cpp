@@ -17,6 +17,9 @@ TEST_CASE("query strings are decoded, repeats and bad escapes reported", "[http]
   CHECK(q.repeated[0] == "limit");
   CHECK(q.malformed == std::vector<std::string>{"bad", "trail"});
   CHECK(parse_query("/p").values.empty());
+  q = parse_query("/p?=x&a=1");
+  CHECK(q.values.size() == 1);
+  CHECK(q.malformed == std::vector<std::string>{"=x"});
   CHECK(path_of("/a/b?c=d") == "/a/b");
 }
 

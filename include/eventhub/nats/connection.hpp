@@ -69,6 +69,7 @@ class Connection {
   natsConnection* conn_ = nullptr;
   jsCtx* js_ = nullptr;
   std::atomic<bool> ever_connected_{false};
+  std::atomic<bool> closing_{false};  // our own close(): a disconnect then is expected
   mutable std::mutex callback_mutex_;  // on_connected may be set while cnats calls it
   std::function<void()> on_connected_;
   void notify_connected();
