@@ -154,8 +154,10 @@ TEST_CASE("two workers racing on the same consumer: exactly once", "[faults]") {
   Pipeline p;
   const auto port_a = free_port();
   const auto port_b = free_port();
-  auto a = p.start_worker(port_a, WorkerOptions{50, 4000, {}});
-  auto b = p.start_worker(port_b, WorkerOptions{50, 4000, {}});
+  WorkerOptions small_batches;
+  small_batches.batch_size = 50;
+  auto a = p.start_worker(port_a, small_batches);
+  auto b = p.start_worker(port_b, small_batches);
   p.start_ingest();
   LoadClient load(p.ingest_port, "race", 4);
   REQUIRE(load.wait_more_acked(6000, seconds(30)));

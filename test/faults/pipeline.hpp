@@ -18,6 +18,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -126,6 +127,8 @@ class LoadClient {
     std::string last_unexpected;
     // Transport errors other than a refused connection: sent, but no answer came back.
     std::uint64_t dropped = 0;
+    // Sum of the 202 bodies' "duplicates": resent events the stream already had.
+    std::uint64_t duplicates = 0;
     std::string last_dropped;
   };
 
@@ -218,6 +221,7 @@ class LoadClient {
           std::vector<bool> rejected(ids.size(), false);
           try {
             auto v = json::parse(r.body);
+            stats_.duplicates += static_cast<std::uint64_t>(v.at("duplicates").to_number<std::int64_t>());
             for (const auto& rej : v.at("rejected").as_array())
               rejected.at(static_cast<std::size_t>(rej.at("index").to_number<std::int64_t>())) = true;
           } catch (const std::exception& e) {
@@ -265,10 +269,27 @@ class LoadClient {
   std::vector<std::thread> threads_;
 };
 
+// `defaults` with `extra` applied: "--flag value" pairs in `extra` replace the value of the same
+// flag in `defaults` (the CLI refuses a flag given twice), other items are appended.
+inline std::vector<std::string> merge_args(std::vector<std::string> defaults, const std::vector<std::string>& extra) {
+  for (std::size_t i = 0; i < extra.size(); ++i) {
+    const bool has_value = i + 1 < extra.size() && extra[i + 1].rfind("--", 0) != 0;
+    auto it = std::find(defaults.begin(), defaults.end(), extra[i]);
+    if (has_value && it != defaults.end() && it + 1 != defaults.end()) {
+      *(it + 1) = extra[++i];
+      continue;
+    }
+    defaults.push_back(extra[i]);
+    if (has_value) defaults.push_back(extra[++i]);
+  }
+  return defaults;
+}
+
 struct WorkerOptions {
   int batch_size = 200;
   int ack_wait_ms = 4000;
   std::vector<std::string> extra;
+  std::string nats_url;  // empty = the broker directly
 };
 
 // nats-server + PostgreSQL + the roles as separate processes.
@@ -283,29 +304,33 @@ class Pipeline {
   std::uint16_t ingest_port = 0;
   std::unique_ptr<EventhubProcess> ingest;
 
-  std::unique_ptr<EventhubProcess> start_ingest(std::uint16_t port) {
-    auto p = std::make_unique<EventhubProcess>(std::vector<std::string>{
-        "serve-ingest", "--host", "127.0.0.1", "--port", std::to_string(port), "--nats-url", nats.url(),
-        "--retry-after", "1", "--publish-timeout-ms", "2000", "--nats-connect-timeout-ms", "500"});
+  // `nats_url` empty = the broker directly (tests may put a TcpProxy in between); `extra` flags
+  // override the defaults.
+  std::unique_ptr<EventhubProcess> start_ingest(std::uint16_t port, const std::string& nats_url = {},
+                                                std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"serve-ingest", "--host", "127.0.0.1", "--port", std::to_string(port),
+                                     "--nats-url", nats_url.empty() ? nats.url() : nats_url,
+                                     "--retry-after", "1", "--publish-timeout-ms", "2000",
+                                     "--nats-connect-timeout-ms", "500"};
+    auto p = std::make_unique<EventhubProcess>(merge_args(std::move(args), extra));
     p->wait_ready(port, seconds(20), "/health/readiness");
     return p;
   }
-  void start_ingest() {
+  void start_ingest(const std::string& nats_url = {}, std::vector<std::string> extra = {}) {
     ingest_port = free_port();
-    ingest = start_ingest(ingest_port);
+    ingest = start_ingest(ingest_port, nats_url, std::move(extra));
   }
 
   std::unique_ptr<EventhubProcess> start_worker(std::uint16_t port, const WorkerOptions& o = {}) {
     std::vector<std::string> args = {"run-worker", "--host", "127.0.0.1", "--port", std::to_string(port),
-                                     "--nats-url", nats.url(), "--database-url", pg.url(db),
+                                     "--nats-url", o.nats_url.empty() ? nats.url() : o.nats_url, "--database-url", pg.url(db),
                                      "--db-pool-max", "4", "--db-pool-min", "1",
                                      "--batch-size", std::to_string(o.batch_size),
                                      "--ack-wait-ms", std::to_string(o.ack_wait_ms),
                                      "--fetch-timeout-ms", "200", "--db-retry-delay-ms", "200",
                                      "--db-connect-timeout-ms", "1000", "--nats-connect-timeout-ms", "500",
                                      "--stats-interval-ms", "500"};
-    args.insert(args.end(), o.extra.begin(), o.extra.end());
-    auto p = std::make_unique<EventhubProcess>(args);
+    auto p = std::make_unique<EventhubProcess>(merge_args(std::move(args), o.extra));
     p->wait_ready(port, seconds(20), "/health/readiness");
     return p;
   }
@@ -381,7 +406,7 @@ class Pipeline {
     WARN("acknowledged " << acked.size() << ", sent " << sent.size() << ", rows " << rows_now.size()
                          << ", redeliveries " << st->redelivered << "; requests " << stats.requests << " (202 "
                          << stats.accepted_202 << ", 429 " << stats.busy_429 << ", 503 " << stats.unavailable_503
-                         << ", transport errors " << stats.transport_errors << " of which not refused "
+                         << ", duplicates reported " << stats.duplicates << ", transport errors " << stats.transport_errors << " of which not refused "
                          << stats.dropped << (stats.dropped ? " e.g. " + stats.last_dropped : std::string()) << ")");
     return static_cast<std::int64_t>(rows_now.size());
   }
