@@ -229,3 +229,22 @@ TEST_CASE("SIGTERM each role under load: exit 0, nothing acknowledged lost", "[f
   CHECK(ingest2->stop(seconds(20)) == 0);
   CHECK(worker->stop(seconds(20)) == 0);
 }
+
+TEST_CASE("ingest kill -9 with requests in flight: answered events kept, cut requests retried, stored once",
+          "[faults]") {
+  Pipeline p;
+  auto worker = p.start_worker(free_port());
+  p.start_ingest();
+  LoadClient load(p.ingest_port, "ingestkill");
+  REQUIRE(load.wait_more_acked(1500, seconds(20)));
+  REQUIRE(wait_until(seconds(10), [&] { return load.in_flight() > 0; }, milliseconds(1)));
+  p.ingest->kill9();
+  // The client's requests fail (cut or refused) and are retried against a new ingest.
+  const auto new_port = free_port();
+  auto ingest2 = p.start_ingest(new_port);
+  load.set_port(new_port);
+  REQUIRE(load.wait_more_acked(1500, seconds(20)));
+  load.stop();
+  p.verify(load);
+  CHECK(load.stats().transport_errors > 0);
+}
