@@ -52,7 +52,7 @@ std::string source_label(const json::value& v) {
   return "unknown";
 }
 
-void prepare_one(const json::value& v, std::size_t index, const PrepareOptions& options, json::serializer& sr,
+void prepare_one(const json::value& v, std::size_t index, json::serializer& sr,
                  PreparedBody& out) {
   auto issues = events::check_event(v);
   if (!issues.empty()) {
@@ -123,7 +123,7 @@ PreparedBody prepare_body(std::string_view text, const PrepareOptions& options) 
   const json::value& root = *st.document;
   if (root.is_object()) {
     out.total = 1;
-    prepare_one(root, 0, options, sr, out);
+    prepare_one(root, 0, sr, out);
     finish(out);
     return out;
   }
@@ -148,7 +148,7 @@ PreparedBody prepare_body(std::string_view text, const PrepareOptions& options) 
   }
   out.valid.reserve(arr.size());
   st.payload_ends.reserve(arr.size());
-  for (std::size_t i = 0; i < arr.size(); ++i) prepare_one(arr[i], i, options, sr, out);
+  for (std::size_t i = 0; i < arr.size(); ++i) prepare_one(arr[i], i, sr, out);
   finish(out);
   return out;
 }

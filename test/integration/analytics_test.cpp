@@ -139,7 +139,7 @@ Dataset generate(int64_t now_us) {
 
 struct Filter {
   int64_t from = 0, to = 0;
-  std::optional<std::string> source, stage, type;
+  std::optional<std::string> source = {}, stage = {}, type = {};
   bool match(const Ev& e) const {
     return e.time >= from && e.time < to && (!source || e.source == *source) && (!stage || e.stage == *stage) &&
            (!type || e.type == *type);
