@@ -1,6 +1,7 @@
 #include <eventhub/pg/connection.hpp>
 
 #include <eventhub/common/cli.hpp>
+#include <eventhub/common/log.hpp>
 
 #include <utility>
 
@@ -33,6 +34,15 @@ Connection::Connection(const std::string& url, int connect_timeout_ms, std::stri
     conn_ = nullptr;
     throw Error("cannot connect to PostgreSQL at " + redact(url) + ": " + message);
   }
+  // Server notices ("relation already exists, skipping") go to the debug log, not raw to stderr.
+  PQsetNoticeProcessor(
+      conn_,
+      [](void*, const char* message) {
+        std::string_view m(message);
+        while (!m.empty() && m.back() == '\n') m.remove_suffix(1);
+        log::debug("postgres notice", "message", m);
+      },
+      nullptr);
 }
 
 Connection::~Connection() {
