@@ -42,7 +42,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   struct Session {
     explicit Session(tcp::socket socket) : stream(std::move(socket)) {}
     beast::tcp_stream stream;
-    bool busy = false;  // touched only on the session's strand
+    bool busy = false;    // touched only on the session's strand
+    bool served = false;  // answered a request already (so idle means keep-alive idle)
   };
 
   Impl(net::io_context& io_, common::HttpServerConfig cfg_, std::string role_, Router router_,
@@ -149,7 +150,9 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     bool first = true;
     for (;;) {
       session->busy = false;
-      if (stopping) break;
+      // A connection accepted before the drain gets its first request answered: its client sent it
+      // to a server that was still listening.
+      if (stopping && session->served) break;
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(cfg.header_limit));
       parser.body_limit(cfg.body_limit);
@@ -190,6 +193,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       }
       stream.expires_after(cfg.read_timeout);
       auto [wec, wn] = co_await bhttp::async_write(stream, res, as_tuple_awaitable);
+      session->served = true;
       if (wec || !keep_alive) break;
       first = false;
     }
@@ -225,10 +229,16 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     });
   }
 
+  // Runs on the acceptor's strand, like the cancel that Server::stop posts: either the drain is seen
+  // before an accept starts, or the cancel aborts that accept.
   net::awaitable<void> accept_loop() {
     for (;;) {
+      if (stopping) co_return close_listener();
       auto [ec, socket] = co_await acceptor.async_accept(net::make_strand(io), as_tuple_awaitable);
-      if (stopping || ec == net::error::operation_aborted) co_return;
+      if (stopping || ec == net::error::operation_aborted) {
+        if (!ec) spawn_session(std::move(socket));
+        co_return close_listener();
+      }
       if (ec) {
         // Out of file descriptors and similar: back off briefly instead of spinning.
         log::warn("accept failed", "role", role, "error", ec.message());
@@ -249,6 +259,20 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
       }
       spawn_session(std::move(socket));
     }
+  }
+
+  // Connections the kernel completed before the drain wait in the listen backlog; closing the
+  // listener would reset them, so their clients would see a request cut off. Take them, answer
+  // their first request, then close.
+  void close_listener() {
+    boost::system::error_code ec;
+    acceptor.non_blocking(true, ec);
+    while (!ec) {
+      tcp::socket socket(net::make_strand(io));
+      acceptor.accept(socket, ec);
+      if (!ec) spawn_session(std::move(socket));
+    }
+    acceptor.close(ec);
   }
 };
 
@@ -292,23 +316,30 @@ void Server::start() {
 bool Server::stop(std::chrono::steady_clock::time_point deadline) {
   auto impl = impl_;
   impl->stopping = true;
+  // The accept loop closes the listener itself, after taking what waits in the backlog.
   net::post(impl->acceptor.get_executor(), [impl] {
     boost::system::error_code ec;
-    impl->acceptor.close(ec);
+    impl->acceptor.cancel(ec);
   });
   // Idle keep-alive connections are closed now; busy ones close after writing their answer.
-  auto close_idle = [impl](bool force) {
+  // Connections that have not sent their first request yet get a short grace: their client
+  // connected while we were listening and may be sending it right now.
+  enum class Sweep { keep_alive_idle, also_fresh, all };
+  auto close_idle = [impl](Sweep sweep) {
     std::vector<std::shared_ptr<Impl::Session>> open;
     {
       std::lock_guard lock(impl->mutex);
       for (auto& [id, s] : impl->sessions) open.push_back(s);
     }
     for (auto& s : open)
-      net::post(s->stream.get_executor(), [s, force] {
-        if (force || !s->busy) s->stream.cancel();
+      net::post(s->stream.get_executor(), [s, sweep] {
+        const bool idle = !s->busy && (s->served || sweep == Sweep::also_fresh);
+        if (sweep == Sweep::all || idle) s->stream.cancel();
       });
   };
-  close_idle(false);
+  constexpr auto fresh_grace = std::chrono::seconds(1);
+  const auto fresh_until = std::chrono::steady_clock::now() + fresh_grace;
+  close_idle(Sweep::keep_alive_idle);
   std::unique_lock lock(impl->mutex);
   // Re-check now and then: a session may have gone idle after the first sweep.
   while (!impl->sessions.empty()) {
@@ -317,14 +348,14 @@ bool Server::stop(std::chrono::steady_clock::time_point deadline) {
     const auto wake = std::min(deadline, now + std::chrono::milliseconds(100));
     if (impl->all_closed.wait_until(lock, wake, [&] { return impl->sessions.empty(); })) break;
     lock.unlock();
-    close_idle(false);
+    close_idle(std::chrono::steady_clock::now() >= fresh_until ? Sweep::also_fresh : Sweep::keep_alive_idle);
     lock.lock();
   }
   const bool drained = impl->sessions.empty();
   lock.unlock();
   if (!drained) {
     log::warn("http drain deadline passed; closing remaining connections", "role", impl->role);
-    close_idle(true);
+    close_idle(Sweep::all);
   }
   return drained;
 }
