@@ -83,6 +83,9 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   std::mutex mutex;
   std::condition_variable all_closed;
   std::unordered_map<uint64_t, std::shared_ptr<Session>> sessions;
+  // False while the accept loop runs: the drain must wait for it, since it still hands connections
+  // from the listen backlog to new sessions.
+  bool accepting = false;
   uint64_t next_id = 0;
 
   prometheus::Family<prometheus::Counter>& requests;
@@ -303,7 +306,16 @@ void Server::start() {
   impl_->bound_port = a.local_endpoint().port();
   log::info("http server listening", "role", impl_->role, "host", impl_->cfg.host, "port",
                     impl_->bound_port);
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->accepting = true;
+  }
   net::co_spawn(a.get_executor(), impl_->accept_loop(), [impl = impl_](std::exception_ptr ep) {
+    {
+      std::lock_guard lock(impl->mutex);
+      impl->accepting = false;
+    }
+    impl->all_closed.notify_all();
     if (!ep) return;
     try {
       std::rethrow_exception(ep);
@@ -341,17 +353,18 @@ bool Server::stop(std::chrono::steady_clock::time_point deadline) {
   const auto fresh_until = std::chrono::steady_clock::now() + fresh_grace;
   close_idle(Sweep::keep_alive_idle);
   std::unique_lock lock(impl->mutex);
+  const auto done = [&] { return !impl->accepting && impl->sessions.empty(); };
   // Re-check now and then: a session may have gone idle after the first sweep.
-  while (!impl->sessions.empty()) {
+  while (!done()) {
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) break;
     const auto wake = std::min(deadline, now + std::chrono::milliseconds(100));
-    if (impl->all_closed.wait_until(lock, wake, [&] { return impl->sessions.empty(); })) break;
+    if (impl->all_closed.wait_until(lock, wake, done)) break;
     lock.unlock();
     close_idle(std::chrono::steady_clock::now() >= fresh_until ? Sweep::also_fresh : Sweep::keep_alive_idle);
     lock.lock();
   }
-  const bool drained = impl->sessions.empty();
+  const bool drained = done();
   lock.unlock();
   if (!drained) {
     log::warn("http drain deadline passed; closing remaining connections", "role", impl->role);

@@ -135,6 +135,7 @@ TEST_CASE("worker SIGSTOPped past the ack wait, then SIGCONT: redelivered, still
   LoadClient load(p.ingest_port, "sigstop");
   REQUIRE(load.wait_more_acked(1500, seconds(20)));
   REQUIRE(stopped->signal(SIGSTOP));
+  REQUIRE(wait_stopped(stopped->pid()));
   // The frozen worker's messages are redelivered (to the other worker) once the ack wait passes.
   const bool redelivered = wait_until(seconds(15), [&] {
     const auto st = stream_states(p.nats);

@@ -125,7 +125,7 @@ class LoadClient {
     std::uint64_t requests = 0, accepted_202 = 0, busy_429 = 0, unavailable_503 = 0, transport_errors = 0,
                   unexpected = 0;
     std::string last_unexpected;
-    // Transport errors other than a refused connection: sent, but no answer came back.
+    // Transport errors after the connection was made: sent, but no answer came back.
     std::uint64_t dropped = 0;
     // Sum of the 202 bodies' "duplicates": resent events the stream already had.
     std::uint64_t duplicates = 0;
@@ -206,7 +206,8 @@ class LoadClient {
             std::lock_guard lock(mu_);
             ++stats_.requests;
             ++stats_.transport_errors;
-            if (std::string_view(e.what()).find("Connection refused") == std::string_view::npos) {
+            // Refused, or reset in the handshake as a listener closed: the request was never sent.
+            if (std::string_view(e.what()).find(": connect: ") == std::string_view::npos) {
               ++stats_.dropped;
               stats_.last_dropped = e.what();
             }

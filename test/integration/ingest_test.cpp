@@ -355,6 +355,7 @@ TEST_CASE("ingest: NATS killed -> 503 + Retry-After, not ready; restarted -> rec
   // Broker hangs (SIGSTOP): the connection looks alive, no PubAck comes -> 503 after the
   // publish timeout, never 202.
   REQUIRE(nats.signal(SIGSTOP));
+  REQUIRE(wait_stopped(nats.pid()));
   r = ingest.post(tiktok_event("f-3"));
   CHECK(r.status == 503);
   CHECK(r.header("Retry-After").has_value());
@@ -399,6 +400,7 @@ TEST_CASE("ingest: in-flight limit answers 429 with Retry-After", "[ingest][faul
 
   // Two events held in flight by a hanging broker; a third request is refused at once.
   REQUIRE(nats.signal(SIGSTOP));
+  REQUIRE(wait_stopped(nats.pid()));
   auto held = std::async(std::launch::async, [&] {
     return ingest.post("[" + tiktok_event("l-4") + "," + tiktok_event("l-5") + "]");
   });

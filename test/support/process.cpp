@@ -448,4 +448,26 @@ bool pid_exists(pid_t pid) {
   return ::kill(pid, 0) == 0 || errno == EPERM;
 }
 
+bool wait_stopped(pid_t pid, std::chrono::milliseconds timeout) {
+  if (pid <= 0) return false;
+  const std::filesystem::path tasks = "/proc/" + std::to_string(pid) + "/task";
+  return wait_until(
+      timeout,
+      [&] {
+        std::error_code ec;
+        bool any = false;
+        for (const auto& task : std::filesystem::directory_iterator(tasks, ec)) {
+          std::ifstream in(task.path() / "stat");
+          std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+          // "pid (comm) S ...": the state follows the last ')' (comm may contain anything).
+          const auto close = stat.rfind(')');
+          if (close == std::string::npos || close + 2 >= stat.size()) continue;  // thread just exited
+          if (stat[close + 2] != 'T') return false;
+          any = true;
+        }
+        return !ec && any;
+      },
+      std::chrono::milliseconds(2));
+}
+
 }  // namespace eventhub::test

@@ -111,4 +111,9 @@ std::string file_tail(const std::filesystem::path& file, std::size_t max_lines =
 // True while a process with this pid exists (zombies included).
 bool pid_exists(pid_t pid);
 
+// kill(SIGSTOP) returns before the target has stopped: its threads stop when next scheduled, which
+// on a busy machine can be after the test's next request. Polls /proc/<pid>/task/*/stat until every
+// thread is in state 'T' (stopped); false after `timeout`.
+bool wait_stopped(pid_t pid, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
 }  // namespace eventhub::test
