@@ -61,6 +61,7 @@ Connection::Connection(const common::NatsConfig& config, std::string client_name
   } else {
     check(s, "connect to NATS at " + config_.url);
     ever_connected_ = true;
+    callback_done_ = true;  // no callback yet to wait for: on_connected is set after construction
     log::info("NATS connected", "url", config_.url, "client", name_);
   }
   jsOptions js_options;
@@ -93,7 +94,7 @@ void Connection::close() {
 }
 
 bool Connection::connected() const {
-  return conn_ != nullptr && natsConnection_Status(conn_) == NATS_CONN_STATUS_CONNECTED;
+  return conn_ != nullptr && callback_done_ && natsConnection_Status(conn_) == NATS_CONN_STATUS_CONNECTED;
 }
 
 void Connection::on_connected(std::function<void()> callback) {
@@ -108,6 +109,7 @@ void Connection::notify_connected() {
     callback = on_connected_;
   }
   if (callback) callback();
+  callback_done_ = true;
 }
 
 void Connection::handle_connected(natsConnection*, void* self) {
@@ -119,6 +121,7 @@ void Connection::handle_connected(natsConnection*, void* self) {
 
 void Connection::handle_disconnected(natsConnection*, void* self) {
   auto* c = static_cast<Connection*>(self);
+  c->callback_done_ = false;
   if (c->ever_connected_ && !c->closing_) log::warn("NATS disconnected; reconnecting", "url", c->config_.url, "client", c->name_);
 }
 

@@ -44,6 +44,8 @@ class Connection {
 
   natsConnection* raw() const { return conn_; }
   jsCtx* js() const { return js_; }
+  // Connected, and the on_connected callback for this connection has run: code that re-checks its
+  // setup after a reconnect (ingest's streams) is never seen as ready on the old setup's word.
   bool connected() const;
   const common::NatsConfig& config() const { return config_; }
 
@@ -69,6 +71,7 @@ class Connection {
   natsConnection* conn_ = nullptr;
   jsCtx* js_ = nullptr;
   std::atomic<bool> ever_connected_{false};
+  std::atomic<bool> callback_done_{false};  // false from a disconnect until on_connected has run
   std::atomic<bool> closing_{false};  // our own close(): a disconnect then is expected
   mutable std::mutex callback_mutex_;  // on_connected may be set while cnats calls it
   std::function<void()> on_connected_;
