@@ -144,11 +144,20 @@ struct Item {
 
 }  // namespace
 
+// Below this many messages per fetch, a second writer costs more in commits than it overlaps.
+constexpr int kMinSplitFetch = 100;
+
 struct Worker::Impl {
   Impl(const common::WorkerConfig& c, prometheus::Registry& registry, common::Health& health)
       : config(c), metrics(registry) {
     fetch = std::max(1, std::min(config.batch_size, config.concurrency));
-    const int by_concurrency = std::max(1, config.concurrency / fetch);
+    int by_concurrency = std::max(1, config.concurrency / fetch);
+    // Two writers overlap one's fetch and validation with the other's COPY; when --concurrency
+    // allows only one fetch of --batch-size, split it in two rather than run a single writer.
+    if (by_concurrency == 1 && config.concurrency >= 2 * kMinSplitFetch) {
+      by_concurrency = 2;
+      fetch = config.concurrency / 2;
+    }
     writers_wanted = std::max(1, std::min(by_concurrency, std::max(1, config.db.pool_max - 1)));
     if (config.batch_size > config.concurrency)
       log::warn("worker: --batch-size is larger than --concurrency; fetching --concurrency messages at a time",
