@@ -10,7 +10,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config git ca-certificates \
       libboost1.81-dev libboost-json1.81-dev libnats-dev libpq-dev \
-      prometheus-cpp-dev libcli11-dev zlib1g-dev catch2 \
+      prometheus-cpp-dev libcli11-dev zlib1g-dev catch2 libgoogle-perftools-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -24,7 +24,7 @@ FROM ${DEBIAN_IMAGE} AS runtime
 # real HTTP status and timeout, which a bash /dev/tcp probe would not.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libboost-json1.81.0 libnats3.4 libpq5 libprometheus-cpp-core1.0 zlib1g \
+      libboost-json1.81.0 libnats3.4 libpq5 libprometheus-cpp-core1.0 zlib1g libtcmalloc-minimal4 \
       ca-certificates curl \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --gid 10001 eventhub \
