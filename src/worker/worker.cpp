@@ -160,7 +160,7 @@ struct Worker::Impl {
     }
     writers_wanted = std::max(1, std::min(by_concurrency, std::max(1, config.db.pool_max - 1)));
     if (config.batch_size > config.concurrency)
-      log::warn("worker: --batch-size is larger than --concurrency; fetching --concurrency messages at a time",
+      log::warn("worker: --batch-size is larger than --concurrency; fetching at most --concurrency messages at a time",
                 "batch_size", config.batch_size, "concurrency", config.concurrency);
     if (static_cast<int64_t>(writers_wanted) * fetch > config.max_ack_pending)
       log::warn("worker: --max-ack-pending is lower than the messages this worker holds at once", "max_ack_pending",

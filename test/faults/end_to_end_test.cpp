@@ -39,11 +39,20 @@ TEST_CASE("worker kill -9 mid-batch, restarted: every acknowledged event stored 
   p.start_ingest();
   LoadClient load(p.ingest_port, "kill9");
   REQUIRE(load.wait_more_acked(1500, seconds(20)));
-  // Mid-batch: the worker holds messages it has not acknowledged yet.
-  REQUIRE(wait_until(seconds(10), [&] {
+  // Mid-batch: freeze the worker, and kill it only if the server still counts messages it holds
+  // unacknowledged once its last acks have landed; otherwise thaw it and try again. (Killing on a
+  // monitor sample alone raced with the worker acking that batch in the meantime.)
+  const bool caught_mid_batch = wait_until(seconds(15), [&] {
+    REQUIRE(worker->signal(SIGSTOP));
+    REQUIRE(wait_stopped(worker->pid()));
+    std::this_thread::sleep_for(milliseconds(50));
     const auto st = stream_states(p.nats);
-    return st && st->ack_pending > 0;
-  }, milliseconds(5)));
+    if (st && st->ack_pending > 0) return true;
+    REQUIRE(worker->signal(SIGCONT));
+    std::this_thread::sleep_for(milliseconds(20));
+    return false;
+  }, milliseconds(1));
+  REQUIRE(caught_mid_batch);
   worker->kill9();
   const auto rows_at_kill = p.rows();
   REQUIRE(load.wait_more_acked(1500, seconds(20)));  // ingest keeps accepting without a worker
