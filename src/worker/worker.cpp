@@ -159,9 +159,10 @@ struct Worker::Impl {
       fetch = config.concurrency / 2;
     }
     writers_wanted = std::max(1, std::min(by_concurrency, std::max(1, config.db.pool_max - 1)));
-    if (config.batch_size > config.concurrency)
-      log::warn("worker: --batch-size is larger than --concurrency; fetching at most --concurrency messages at a time",
-                "batch_size", config.batch_size, "concurrency", config.concurrency);
+    if (fetch < config.batch_size)
+      log::warn("worker: fetching fewer than --batch-size messages at a time to stay within --concurrency",
+                "batch_size", config.batch_size, "concurrency", config.concurrency, "fetch", fetch,
+                "writers", writers_wanted);
     if (static_cast<int64_t>(writers_wanted) * fetch > config.max_ack_pending)
       log::warn("worker: --max-ack-pending is lower than the messages this worker holds at once", "max_ack_pending",
                 config.max_ack_pending, "held", writers_wanted * fetch);
