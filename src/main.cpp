@@ -8,6 +8,7 @@
 #include <eventhub/ingest/ingest_role.hpp>
 #include <eventhub/pg/migrations.hpp>
 #include <eventhub/publish/publish.hpp>
+#include <eventhub/rollup/rollup_tool.hpp>
 #include <eventhub/worker/worker_role.hpp>
 
 #include <CLI/CLI.hpp>
@@ -47,16 +48,21 @@ void try_migrations(const common::DatabaseConfig& db) {
   }
 }
 
-int run_roles(const char* label, const CLI::App& command, const common::CliConfig& c, bool ingest, bool worker,
-              bool analytics, int io_threads) {
+struct RoleSet {
+  bool ingest = false;
+  bool worker = false;
+  bool analytics = false;
+};
+
+int run_roles(const char* label, const CLI::App& command, const common::CliConfig& c, RoleSet set, int io_threads) {
   log_start(label, command);
-  if (worker) try_migrations(c.worker.db);
-  else if (analytics) try_migrations(c.analytics.db);
+  if (set.worker) try_migrations(c.worker.db);
+  else if (set.analytics) try_migrations(c.analytics.db);
   common::Runtime runtime(label);
   std::vector<std::unique_ptr<common::Role>> roles;
-  if (ingest) roles.push_back(ingest::make_ingest_role(c.ingest, runtime));
-  if (worker) roles.push_back(worker::make_worker_role(c.worker, runtime));
-  if (analytics) roles.push_back(analytics::make_analytics_role(c.analytics, runtime));
+  if (set.ingest) roles.push_back(ingest::make_ingest_role(c.ingest, runtime));
+  if (set.worker) roles.push_back(worker::make_worker_role(c.worker, runtime));
+  if (set.analytics) roles.push_back(analytics::make_analytics_role(c.analytics, runtime));
   for (auto& r : roles) r->start();
   const bool drained = runtime.run_until_signal(io_threads, c.process.drain_timeout);
   roles.clear();
@@ -91,15 +97,16 @@ std::string usage_error(const CLI::App& app, int argc, char** argv, const CLI::P
 
 int dispatch(const common::Subcommands& s, const common::CliConfig& c) {
   if (s.serve_ingest->parsed())
-    return run_roles("ingest", *s.serve_ingest, c, true, false, false, c.ingest.http.io_threads);
-  if (s.run_worker->parsed()) return run_roles("worker", *s.run_worker, c, false, true, false, 1);
+    return run_roles("ingest", *s.serve_ingest, c, {.ingest = true}, c.ingest.http.io_threads);
+  if (s.run_worker->parsed()) return run_roles("worker", *s.run_worker, c, {.worker = true}, 1);
   if (s.serve_analytics->parsed())
-    return run_roles("analytics", *s.serve_analytics, c, false, false, true, c.analytics.http.io_threads);
-  if (s.all->parsed()) return run_roles("all", *s.all, c, true, true, true, c.ingest.http.io_threads + 1);
-  if (s.migrate->parsed()) {
-    apply_migrations(c.migrate_db);
-    return 0;
-  }
+    return run_roles("analytics", *s.serve_analytics, c, {.analytics = true}, c.analytics.http.io_threads);
+  if (s.all->parsed())
+    return run_roles("all", *s.all, c, {.ingest = true, .worker = true, .analytics = true},
+                     c.ingest.http.io_threads + 1);
+  if (s.migrate->parsed()) return rollup::run_migrate(c.migrate);
+  if (s.rollup_rebuild->parsed()) return rollup::run_rebuild(c.rollup);
+  if (s.rollup_verify->parsed()) return rollup::run_verify(c.rollup);
   if (s.publish->parsed()) return publish::run_publish(c.publish);
   if (s.dlq_list->parsed()) return dlq::run_list(c.dlq);
   if (s.dlq_replay->parsed()) return dlq::run_replay(c.dlq);

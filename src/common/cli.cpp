@@ -143,6 +143,19 @@ void add_worker(CLI::App& app, WorkerConfig& worker) {
                "Pause before retrying a batch after a retryable database error", 10);
   add_duration(app, "--stats-interval-ms", "WORKER_STATS_INTERVAL_MS", worker.stats_interval,
                "How often consumer pending / ack-pending are read for metrics", 100);
+  app.add_flag("!--no-compactor", worker.compactor.enabled,
+               "Do not fold stored events into the analytics rollups in this process (another worker must)")
+      ->envname("ROLLUP_COMPACTOR");
+  add_duration(app, "--rollup-interval-ms", "ROLLUP_INTERVAL_MS", worker.compactor.interval,
+               "Compactor pause between steps when nothing is pending", 10);
+  add(app, "--rollup-max-events", "ROLLUP_MAX_EVENTS", worker.compactor.max_events_per_step,
+      "Most events the compactor folds in one transaction")
+      ->check(CLI::Range(int64_t{1000}, int64_t{10'000'000}));
+}
+
+void add_progress(CLI::App& app, std::string& progress) {
+  add(app, "--progress", "ROLLUP_PROGRESS", progress, "Progress display: auto, tty, plain, none")
+      ->check(CLI::IsMember({"auto", "tty", "plain", "none"}));
 }
 
 void add_analytics(CLI::App& app, AnalyticsConfig& analytics) {
@@ -239,8 +252,30 @@ Subcommands declare_cli(CLI::App& app, CliConfig& c) {
   add_worker(*s.all, c.all_worker);
   add_analytics(*s.all, c.all_analytics);
 
-  s.migrate = app.add_subcommand("migrate", "Apply sql/ migrations to the database and exit");
-  add_db(*s.migrate, c.migrate_db, c.migrate_db_parts, 1, 0, false);
+  s.migrate = app.add_subcommand(
+      "migrate",
+      "Apply sql/ migrations, build the analytics rollups of events stored before them (progress shown; safe "
+      "to interrupt and run again), and exit");
+  add_db(*s.migrate, c.migrate.db, c.migrate_db_parts, 1, 0, false);
+  add_progress(*s.migrate, c.migrate.progress);
+
+  s.rollup = app.add_subcommand("rollup", "Repair or check the analytics rollups (rollup rebuild | rollup verify)");
+  s.rollup->require_subcommand(1);
+  s.rollup->fallthrough();
+  add_db(*s.rollup, c.rollup.db, c.rollup_db_parts, 1, 0, false);
+  add(*s.rollup, "--from", "ROLLUP_FROM", c.rollup.from,
+      "Start of the range, RFC 3339 (widened to its UTC day); default: the oldest stored event");
+  add(*s.rollup, "--to", "ROLLUP_TO", c.rollup.to,
+      "End of the range, RFC 3339, exclusive (widened to a UTC day); default: after the newest stored event");
+  add_progress(*s.rollup, c.rollup.progress);
+  s.rollup_rebuild = s.rollup->add_subcommand(
+      "rebuild", "Recompute the rollups of the range from stored events (e.g. after editing rows by hand), "
+                 "one day per transaction, while workers keep writing");
+  s.rollup_verify = s.rollup->add_subcommand(
+      "verify", "Recompute the rollups of the range from stored events and report every difference (exit 1 on one)");
+  add(*s.rollup_verify, "--max-differences", "ROLLUP_MAX_DIFFERENCES", c.rollup.max_differences,
+      "Differences printed (all are counted)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 30));
 
   s.publish = app.add_subcommand("publish", "Load generator: realistic facebook/tiktok events posted to ingest");
   auto& p = c.publish;
@@ -295,7 +330,8 @@ void finalize_config(CliConfig& c, const Subcommands& s) {
     check_pool(c.analytics.db, "serve-analytics");
   }
   if (s.serve_ingest->parsed()) check_nats_names(c.ingest.nats);
-  if (s.migrate->parsed()) resolve_database_url(*s.migrate, c.migrate_db, c.migrate_db_parts);
+  if (s.migrate->parsed()) resolve_database_url(*s.migrate, c.migrate.db, c.migrate_db_parts);
+  if (s.rollup->parsed()) resolve_database_url(*s.rollup, c.rollup.db, c.rollup_db_parts);
   if (s.dlq->parsed()) check_nats_names(c.dlq.nats);
   if (s.all->parsed()) {
     c.ingest = c.all_ingest;
@@ -304,13 +340,11 @@ void finalize_config(CliConfig& c, const Subcommands& s) {
     resolve_database_url(*s.all, c.worker.db, c.all_db_parts);
     check_nats_names(c.ingest.nats);
     c.worker.nats = c.ingest.nats;
+    // The HTTP settings are declared once for `all`: every server takes them whole, with its own port.
     for (auto* http : {&c.worker.http, &c.analytics.http}) {
-      http->host = c.ingest.http.host;
-      http->io_threads = c.ingest.http.io_threads;
-      http->max_connections = c.ingest.http.max_connections;
-      http->header_limit = c.ingest.http.header_limit;
-      http->read_timeout = c.ingest.http.read_timeout;
-      http->idle_timeout = c.ingest.http.idle_timeout;
+      const uint16_t port = http->port;
+      *http = c.ingest.http;
+      http->port = port;
     }
     // One process, one database: analytics gets its own (smaller) pool on the same URL.
     c.analytics.db = c.worker.db;

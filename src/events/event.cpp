@@ -2,6 +2,9 @@
 // See include/eventhub/events/event.hpp and docs/ingest.md (validation rules).
 #include <eventhub/events/event.hpp>
 
+#include <eventhub/common/time.hpp>
+#include <eventhub/events/vocabulary.hpp>
+
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_stack.hpp>
@@ -262,44 +265,6 @@ ParseResult parse_strict(std::string_view text, const ParseLimits& limits, json:
 // ---------------------------------------------------------------------------------------------
 // Formats
 // ---------------------------------------------------------------------------------------------
-namespace {
-bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
-  if (pos + n > s.size()) return false;
-  int v = 0;
-  for (std::size_t i = pos; i < pos + n; ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    v = v * 10 + (s[i] - '0');
-  }
-  out = v;
-  return true;
-}
-bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-}  // namespace
-
-bool is_rfc3339(std::string_view s) {
-  // YYYY-MM-DDTHH:MM:SS[.f{1,9}](Z|+HH:MM|-HH:MM)
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0;
-  if (s.size() < 20) return false;
-  if (!digits(s, 0, 4, y) || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' || !digits(s, 8, 2, d)) return false;
-  if (s[10] != 'T' && s[10] != 't') return false;
-  if (!digits(s, 11, 2, h) || s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, se)) return false;
-  if (y < 1 || mo < 1 || mo > 12 || d < 1) return false;
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const int dim = kDays[mo - 1] + (mo == 2 && leap(y) ? 1 : 0);
-  if (d > dim || h > 23 || mi > 59 || se > 60) return false;
-  std::size_t pos = 19;
-  if (s[pos] == '.') {
-    std::size_t start = ++pos;
-    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') ++pos;
-    if (pos == start || pos - start > 9) return false;
-  }
-  if (pos >= s.size()) return false;  // offset required
-  if (s[pos] == 'Z' || s[pos] == 'z') return pos + 1 == s.size();
-  if (s[pos] != '+' && s[pos] != '-') return false;
-  int oh = 0, om = 0;
-  if (pos + 6 != s.size() || !digits(s, pos + 1, 2, oh) || s[pos + 3] != ':' || !digits(s, pos + 4, 2, om)) return false;
-  return oh <= 23 && om <= 59;
-}
 
 bool is_decimal_amount(std::string_view s) {
   std::size_t i = 0;
@@ -360,6 +325,7 @@ struct SourceSchema {
   Fields user;
   Stage top;
   Stage bottom;
+  Names country_path;  // from `data` to the field analytics calls the event's country
 };
 
 // --- facebook ---
@@ -378,7 +344,9 @@ constexpr Field kFbTop[] = {str_field("actionTime"), enum_field("referrer", kFbR
 constexpr Field kFbBottom[] = {
     str_field("adId"), str_field("campaignId"), enum_field("clickPosition", kFbClickPosition),
     enum_field("device", kFbDevice), enum_field("browser", kFbBrowser), decimal_field("purchaseAmount")};
-constexpr SourceSchema kFacebook{"facebook", kFbUser, {"top", kFbTopTypes, kFbTop}, {"bottom", kFbBottomTypes, kFbBottom}};
+constexpr std::string_view kFbCountryPath[] = {"user", "location", "country"};
+constexpr SourceSchema kFacebook{"facebook", kFbUser, {"top", kFbTopTypes, kFbTop}, {"bottom", kFbBottomTypes, kFbBottom},
+                                 kFbCountryPath};
 
 // --- tiktok ---
 constexpr std::string_view kTtDevice[] = {"Android", "iOS", "Desktop"};
@@ -391,11 +359,16 @@ constexpr Field kTtTop[] = {
 constexpr Field kTtBottom[] = {
     str_field("actionTime"), str_field("profileId", true), str_field("purchasedItem", true),
     decimal_field("purchaseAmount")};
-constexpr SourceSchema kTiktok{"tiktok", kTtUser, {"top", kTtTopTypes, kTtTop}, {"bottom", kTtBottomTypes, kTtBottom}};
+constexpr std::string_view kTtCountryPath[] = {"engagement", "country"};
+constexpr SourceSchema kTiktok{"tiktok", kTtUser, {"top", kTtTopTypes, kTtTop}, {"bottom", kTtBottomTypes, kTtBottom},
+                               kTtCountryPath};
 
-const SourceSchema* find_source(std::string_view name) {
-  if (name == kFacebook.name) return &kFacebook;
-  if (name == kTiktok.name) return &kTiktok;
+// Every source, in the order answers and label sets list them.
+constexpr const SourceSchema* kSchemas[] = {&kFacebook, &kTiktok};
+
+const SourceSchema* find_schema(std::string_view name) {
+  for (const SourceSchema* schema : kSchemas)
+    if (schema->name == name) return schema;
   return nullptr;
 }
 
@@ -406,15 +379,6 @@ bool contains(const List& list, std::string_view v) {
   return false;
 }
 
-template <class List>
-std::string join(const List& list) {
-  std::string out;
-  for (auto x : list) {
-    if (!out.empty()) out += '|';
-    out += x;
-  }
-  return out;
-}
 
 std::string num(double d) {
   char buf[32];
@@ -457,7 +421,7 @@ struct Checker {
         if (!v.is_string()) {
           add(std::move(path), "expected string", "type");
         } else if (!contains(f.values, std::string_view(v.get_string()))) {
-          add(std::move(path), "expected one of " + join(f.values), "enum");
+          add(std::move(path), "expected one of " + joined(f.values), "enum");
         }
         return;
       case Type::kDecimal:
@@ -542,23 +506,24 @@ std::vector<ValidationIssue> check_event(const json::value& event) {
     }
   }
   if (const auto* ts = string_or_issue("timestamp")) {
-    if (!is_rfc3339(*ts))
+    if (!common::parse_rfc3339(std::string_view(*ts)))
       c.add("timestamp", "expected RFC 3339 date-time with offset (e.g. 2026-01-31T12:00:00Z)", "format");
   }
   const SourceSchema* schema = nullptr;
   if (const auto* src = string_or_issue("source")) {
-    schema = find_source(*src);
-    if (schema == nullptr) c.add("source", "expected one of facebook|tiktok", "enum");
+    schema = find_schema(*src);
+    if (schema == nullptr) c.add("source", "expected one of " + joined(source_names()), "enum");
   }
   const Stage* stage = nullptr;
   if (const auto* st = string_or_issue("funnelStage")) {
-    if (*st != "top" && *st != "bottom") c.add("funnelStage", "expected one of top|bottom", "enum");
-    else if (schema != nullptr) stage = *st == "top" ? &schema->top : &schema->bottom;
+    if (!contains(stage_names(), std::string_view(*st)))
+      c.add("funnelStage", "expected one of " + joined(stage_names()), "enum");
+    else if (schema != nullptr) stage = *st == schema->top.name ? &schema->top : &schema->bottom;
   }
   if (const auto* et = string_or_issue("eventType")) {
     if (stage != nullptr && !contains(stage->event_types, std::string_view(*et)))
       c.add("eventType", "\"" + std::string(*et) + "\" is not a " + std::string(schema->name) + " " +
-                             std::string(stage->name) + " event (expected one of " + join(stage->event_types) + ")",
+                             std::string(stage->name) + " event (expected one of " + joined(stage->event_types) + ")",
             "event_type");
   }
 
@@ -635,8 +600,11 @@ EventRow to_row(const json::object& e) {
   const json::object* user = obj(data, "user");
   const json::object* engagement = obj(data, "engagement");
   row.user_id = opt_str(user, "userId");
-  if (row.source == "facebook") row.country = opt_str(obj(user, "location"), "country");
-  else if (row.source == "tiktok") row.country = opt_str(engagement, "country");
+  if (const SourceSchema* schema = find_schema(row.source); schema != nullptr && !schema->country_path.empty()) {
+    const json::object* holder = data;
+    for (std::size_t i = 0; i + 1 < schema->country_path.size(); ++i) holder = obj(holder, schema->country_path[i]);
+    row.country = opt_str(holder, schema->country_path.back());
+  }
   row.campaign_id = opt_str(engagement, "campaignId");
   row.purchase_amount = opt_str(engagement, "purchaseAmount");
   if (const json::value* dv = e.if_contains("data")) row.data_json = json::serialize(*dv);
@@ -653,6 +621,67 @@ std::string subject_suffix(const json::object& e) {
   std::string out = str(e, "source");
   out += '.';
   out += str(e, "funnelStage");
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Vocabulary (read from the schema table above)
+// ---------------------------------------------------------------------------------------------
+namespace {
+
+struct VocabularyTables {
+  std::vector<SourceVocabulary> sources;
+  std::vector<std::string_view> source_names;
+  std::vector<std::string_view> stage_names;
+  std::vector<std::string_view> event_types;
+};
+
+const VocabularyTables& tables() {
+  static const VocabularyTables t = [] {
+    VocabularyTables v;
+    for (const SourceSchema* schema : kSchemas) {
+      v.source_names.push_back(schema->name);
+      v.sources.push_back({schema->name,
+                           {StageVocabulary{schema->top.name, schema->top.event_types},
+                            StageVocabulary{schema->bottom.name, schema->bottom.event_types}}});
+      for (const Stage* stage : {&schema->top, &schema->bottom}) {
+        if (!contains(v.stage_names, stage->name)) v.stage_names.push_back(stage->name);
+        for (auto type : stage->event_types)
+          if (!contains(v.event_types, type)) v.event_types.push_back(type);
+      }
+    }
+    return v;
+  }();
+  return t;
+}
+
+}  // namespace
+
+std::span<const SourceVocabulary> sources() { return tables().sources; }
+std::span<const std::string_view> source_names() { return tables().source_names; }
+std::span<const std::string_view> stage_names() { return tables().stage_names; }
+std::span<const std::string_view> event_type_names() { return tables().event_types; }
+
+const SourceVocabulary* find_source(std::string_view source) {
+  for (const auto& s : tables().sources)
+    if (s.name == source) return &s;
+  return nullptr;
+}
+
+std::optional<std::string_view> stage_of(std::string_view source, std::string_view event_type) {
+  const SourceVocabulary* s = find_source(source);
+  if (s == nullptr) return std::nullopt;
+  for (const auto& stage : s->stages)
+    if (contains(stage.event_types, event_type)) return stage.name;
+  return std::nullopt;
+}
+
+std::string joined(std::span<const std::string_view> names, std::string_view separator) {
+  std::string out;
+  for (auto n : names) {
+    if (!out.empty()) out += separator;
+    out += n;
+  }
   return out;
 }
 

@@ -1,5 +1,7 @@
 #include <eventhub/publish/generator.hpp>
 
+#include <eventhub/common/time.hpp>
+
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -244,83 +246,14 @@ std::string purchase_amount(Rng& r) {
   return buf;
 }
 
-int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {  // H. Hinnant's algorithm
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-bool digits(std::string_view s, std::size_t pos, std::size_t count, int& value) {
-  if (pos + count > s.size()) return false;
-  value = 0;
-  for (std::size_t i = pos; i < pos + count; ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    value = value * 10 + (s[i] - '0');
-  }
-  return true;
+// Event timestamps carry milliseconds, as the webhooks of both sources do.
+std::string rfc3339_ms(int64_t unix_ms) {
+  return common::format_rfc3339(common::from_unix_us(unix_ms * 1000), common::FractionDigits::millis);
 }
 
 boost::json::object& child(boost::json::object& o, const char* k) { return o.at(k).as_object(); }
 
 }  // namespace
-
-std::optional<int64_t> parse_rfc3339_ms(std::string_view s) {
-  int year, month, day, hour, minute, second;
-  if (!digits(s, 0, 4, year) || s.size() < 20 || s[4] != '-' || !digits(s, 5, 2, month) || s[7] != '-' ||
-      !digits(s, 8, 2, day) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s, 11, 2, hour) ||
-      s[13] != ':' || !digits(s, 14, 2, minute) || s[16] != ':' || !digits(s, 17, 2, second))
-    return std::nullopt;
-  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  if (month < 1 || month > 12 || day < 1 || day > kDays[month - 1] || (month == 2 && day == 29 && !leap) ||
-      hour > 23 || minute > 59 || second > 60)
-    return std::nullopt;
-  std::size_t pos = 19;
-  int64_t millis = 0;
-  if (pos < s.size() && s[pos] == '.') {
-    ++pos;
-    int scale = 100;
-    const std::size_t start = pos;
-    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-      millis += (s[pos] - '0') * scale;
-      scale /= 10;
-      ++pos;
-    }
-    if (pos == start) return std::nullopt;
-  }
-  int64_t offset_min = 0;
-  if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
-    ++pos;
-  } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
-    int oh, om;
-    if (!digits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' || !digits(s, pos + 4, 2, om) ||
-        oh > 23 || om > 59)
-      return std::nullopt;
-    offset_min = (oh * 60 + om) * (s[pos] == '+' ? 1 : -1);
-    pos += 6;
-  } else {
-    return std::nullopt;
-  }
-  if (pos != s.size()) return std::nullopt;
-  const int64_t days = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-  const int64_t secs = days * 86400 + hour * 3600 + minute * 60 + std::min(second, 59) - offset_min * 60;
-  return secs * 1000 + millis;
-}
-
-std::string format_rfc3339_ms(int64_t unix_ms) {
-  const int64_t secs = unix_ms >= 0 ? unix_ms / 1000 : (unix_ms - 999) / 1000;
-  const int ms = static_cast<int>(unix_ms - secs * 1000);
-  const std::time_t t = static_cast<std::time_t>(secs);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
-  return buf;
-}
 
 EventGenerator::EventGenerator(GeneratorOptions options) : options_(options) {
   options_.duplicate_ratio = std::clamp(options_.duplicate_ratio, 0.0, 1.0);
@@ -361,7 +294,7 @@ void EventGenerator::append_original(int64_t n, std::string& out) const {
   if (options_.nominal_rate > 0) anchor += static_cast<int64_t>(static_cast<double>(n) * 1000.0 / options_.nominal_rate);
   const int64_t offset = r.chance(kSkewAheadShare) ? r.below(kSkewAheadMs) : -r.below(kPastSpreadMs);
   const int64_t ts = anchor + offset;
-  const std::string timestamp = format_rfc3339_ms(ts);
+  const std::string timestamp = rfc3339_ms(ts);
   const char* source = user.facebook ? "facebook" : "tiktok";
   const char* type = user.facebook ? (top ? pick(r, kFbTop) : pick(r, kFbBottom))
                                    : (top ? pick(r, kTtTop) : pick(r, kTtBottom));
@@ -394,7 +327,7 @@ void EventGenerator::append_original(int64_t n, std::string& out) const {
   out += "},";
   key(out, "engagement");
   out += '{';
-  const std::string action_time = format_rfc3339_ms(ts - r.below(5000));
+  const std::string action_time = rfc3339_ms(ts - r.below(5000));
   if (user.facebook && top) {
     str_field(out, "actionTime", action_time);
     str_field(out, "referrer", pick(r, kReferrers));

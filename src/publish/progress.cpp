@@ -21,13 +21,6 @@ int64_t done(const ProgressSnapshot& s) { return s.accepted + s.rejected + s.fai
 
 }  // namespace
 
-ProgressMode resolve_progress_mode(std::string_view configured, bool stderr_is_tty) {
-  if (configured == "none") return ProgressMode::none;
-  if (configured == "tty") return ProgressMode::tty;
-  if (configured == "plain") return ProgressMode::plain;
-  return stderr_is_tty ? ProgressMode::tty : ProgressMode::plain;
-}
-
 ProgressDisplay::ProgressDisplay(ProgressMode mode, std::FILE* out) : mode_(mode), out_(out) {}
 
 std::chrono::milliseconds ProgressDisplay::interval() const {

@@ -1,6 +1,8 @@
 // `eventhub publish`: options -> generator + load -> one JSON summary line on stdout.
 #include <eventhub/publish/publish.hpp>
 
+#include <eventhub/common/time.hpp>
+
 #include <eventhub/publish/client.hpp>
 #include <eventhub/publish/generator.hpp>
 #include <eventhub/publish/progress.hpp>
@@ -27,9 +29,9 @@ int run_publish(const common::PublishConfig& config) {
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
             .count();
   } else {
-    const auto base = parse_rfc3339_ms(config.base_time);
+    const auto base = common::parse_rfc3339(config.base_time, {.allow_space_separator = true});
     if (!base) throw std::invalid_argument("--base-time: not an RFC 3339 date-time: '" + config.base_time + "'");
-    gen.base_time_ms = *base;
+    gen.base_time_ms = common::to_unix_us(*base) / 1000;
   }
   const EventGenerator generator(gen);
 

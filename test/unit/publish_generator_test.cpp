@@ -1,3 +1,4 @@
+#include <eventhub/common/time.hpp>
 #include <eventhub/publish/generator.hpp>
 
 #include <boost/json.hpp>
@@ -14,6 +15,17 @@ namespace json = boost::json;
 namespace {
 
 constexpr int64_t kBase = 1'764'000'000'000;  // 2025-11-24T16:00:00Z
+
+// The generator's timestamps in the unit it works in (Unix milliseconds), through common/time.
+std::optional<int64_t> parse_rfc3339_ms(std::string_view text) {
+  const auto t = eventhub::common::parse_rfc3339(text, {.allow_space_separator = true});
+  if (!t) return std::nullopt;
+  return eventhub::common::to_unix_us(*t) / 1000;
+}
+std::string format_rfc3339_ms(int64_t unix_ms) {
+  return eventhub::common::format_rfc3339(eventhub::common::from_unix_us(unix_ms * 1000),
+                                          eventhub::common::FractionDigits::millis);
+}
 
 GeneratorOptions options(uint64_t seed, double dup = 0, double inv = 0) {
   GeneratorOptions o;

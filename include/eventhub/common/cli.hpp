@@ -22,7 +22,8 @@ struct CliConfig {
   IngestConfig ingest;
   WorkerConfig worker;
   AnalyticsConfig analytics;
-  DatabaseConfig migrate_db;
+  RollupToolConfig migrate;  // migrate applies sql/ and builds the rollups of stored events
+  RollupToolConfig rollup;
   PublishConfig publish;
   DlqConfig dlq;
 
@@ -32,7 +33,7 @@ struct CliConfig {
   };
   // Storage private to each subcommand: CLI11 applies environment variables to every subcommand,
   // used or not, so two subcommands must never bind the same variable.
-  DatabaseParts worker_db_parts, analytics_db_parts, all_db_parts, migrate_db_parts;
+  DatabaseParts worker_db_parts, analytics_db_parts, all_db_parts, migrate_db_parts, rollup_db_parts;
   IngestConfig all_ingest;
   WorkerConfig all_worker;
   AnalyticsConfig all_analytics;
@@ -48,6 +49,9 @@ struct Subcommands {
   CLI::App* dlq = nullptr;
   CLI::App* dlq_list = nullptr;
   CLI::App* dlq_replay = nullptr;
+  CLI::App* rollup = nullptr;
+  CLI::App* rollup_rebuild = nullptr;
+  CLI::App* rollup_verify = nullptr;
 };
 
 // A configuration that parsed but cannot work (exit code 2, like a bad flag).

@@ -67,6 +67,13 @@ struct IngestConfig {
   std::chrono::seconds hmac_tolerance{300};
 };
 
+// The worker's rollup compactor (docs/analytics.md, "Rollups").
+struct CompactorConfig {
+  bool enabled = true;
+  std::chrono::milliseconds interval{250};  // pause between steps when nothing is pending
+  int64_t max_events_per_step = 50'000;      // events folded in one transaction
+};
+
 struct WorkerConfig {
   HttpServerConfig http;
   NatsConfig nats;
@@ -79,6 +86,7 @@ struct WorkerConfig {
   std::chrono::milliseconds fetch_timeout{1'000};
   std::chrono::milliseconds db_retry_delay{2'000};
   std::chrono::milliseconds stats_interval{5'000};  // consumer info poll for pending/ack-pending
+  CompactorConfig compactor;
 };
 
 struct AnalyticsConfig {
@@ -114,17 +122,18 @@ struct DlqConfig {
   bool dry_run = false;
 };
 
+// `eventhub migrate` and `eventhub rollup rebuild|verify`.
+struct RollupToolConfig {
+  DatabaseConfig db;
+  std::string from;  // RFC 3339; empty = the oldest stored event
+  std::string to;    // RFC 3339; empty = after the newest stored event
+  int64_t max_differences = 20;  // verify: differences printed (all are counted)
+  std::string progress = "auto";  // auto|tty|plain|none
+};
+
 struct ProcessConfig {
   LogConfig log;
   std::chrono::milliseconds drain_timeout{25'000};
-};
-
-// Where an option lives, for the docs test and the README table.
-struct OptionInfo {
-  std::string command;
-  std::string flag;
-  std::string env;
-  std::string description;
 };
 
 }  // namespace eventhub::common

@@ -47,10 +47,6 @@ struct ValidationIssue {
 };
 std::vector<ValidationIssue> check_event(const boost::json::value& event);
 
-// Strict RFC 3339 date-time ("2026-01-31T12:00:00Z", "2026-01-31T12:00:00.123+02:00"): offset
-// required, real calendar date, year 0001-9999, seconds 00-60, at most 9 fraction digits.
-bool is_rfc3339(std::string_view s);
-
 // purchaseAmount format: ^(0|[1-9][0-9]{0,13})(\.[0-9]{1,4})?$ (fits numeric(18,4)).
 bool is_decimal_amount(std::string_view s);
 

@@ -78,9 +78,5 @@ class EventGenerator {
   double invalid_threshold_;  // duplicate_ratio + invalid_ratio, clamped to 1
 };
 
-// Parses an RFC 3339 date-time ("2026-11-25T08:00:00Z", "...T08:00:00.250+01:00") to Unix ms.
-std::optional<int64_t> parse_rfc3339_ms(std::string_view text);
-// Formats Unix ms as "YYYY-MM-DDTHH:MM:SS.mmmZ".
-std::string format_rfc3339_ms(int64_t unix_ms);
 
 }  // namespace eventhub::publish

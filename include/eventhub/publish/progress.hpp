@@ -3,6 +3,8 @@
 // accepted, errors); otherwise a plain line every few seconds; or nothing. Called from the
 // publisher's single I/O thread only.
 
+#include <eventhub/common/progress_mode.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -11,10 +13,8 @@
 
 namespace eventhub::publish {
 
-enum class ProgressMode { none, tty, plain };
-
-// "auto" picks tty when stderr is a terminal, plain otherwise.
-ProgressMode resolve_progress_mode(std::string_view configured, bool stderr_is_tty);
+using common::ProgressMode;
+using common::resolve_progress_mode;
 
 struct ProgressSnapshot {
   int64_t total = 0;

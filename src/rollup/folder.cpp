@@ -1,0 +1,286 @@
+#include <eventhub/rollup/folder.hpp>
+
+#include <eventhub/common/time.hpp>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace eventhub::rollup {
+
+namespace {
+
+constexpr int64_t kDayUs = 86'400'000'000;
+
+std::string ts(int64_t unix_us) {
+  return common::format_rfc3339(common::from_unix_us(unix_us), common::FractionDigits::micros);
+}
+
+void rollback_quietly(pg::Connection& conn) {
+  if (!conn.ok() || PQtransactionStatus(conn.raw()) == PQTRANS_IDLE) return;
+  try {
+    conn.exec("ROLLBACK");
+  } catch (const pg::Error&) {
+    // A connection in doubt is dropped by the caller (the error is rethrown there).
+  }
+}
+
+State require_state(pg::Connection& conn) {
+  auto state = read_state(conn);
+  if (!state) throw std::runtime_error("the database has no rollup tables: run `eventhub migrate`");
+  return *state;
+}
+
+// Rows with tx below the watermark, and pre-migration rows the backfill has passed: what the
+// stored rollups hold. Parameters $n and $n+1: folded_below, backfill_next.
+std::string folded_predicate(const State& s, std::vector<std::optional<std::string>>& params) {
+  params.push_back(std::to_string(s.folded_below));
+  const std::string wm = "$" + std::to_string(params.size()) + "::xid8";
+  if (s.backfill_done()) return "(e.tx IS NULL OR e.tx < " + wm + ")";
+  params.push_back(ts(*s.backfill_next_us));
+  return "((e.tx IS NULL AND e.event_time < $" + std::to_string(params.size()) + "::timestamptz) OR e.tx < " + wm +
+         ")";
+}
+
+std::string level_name(const Level& l) {
+  auto part = [](const std::string& v) { return v.empty() ? std::string("*") : v; };
+  return part(l.source) + "/" + part(l.funnel_stage) + "/" + part(l.event_type);
+}
+
+std::string describe_key(const BucketKey& k) {
+  return std::string(grain_name(k.grain)) + " " + ts(k.bucket_us) + " " + level_name(k.level);
+}
+
+std::string describe_difference(const BucketData& stored, const BucketData& expected) {
+  std::string out;
+  auto add = [&](const std::string& what) { out += (out.empty() ? "" : "; ") + what; };
+  if (stored.totals.events != expected.totals.events)
+    add("events stored " + std::to_string(stored.totals.events) + ", expected " + std::to_string(expected.totals.events));
+  if (stored.totals.purchases != expected.totals.purchases)
+    add("purchases stored " + std::to_string(stored.totals.purchases) + ", expected " +
+        std::to_string(expected.totals.purchases));
+  if (stored.totals.revenue != expected.totals.revenue)
+    add("revenue stored " + money_exact(stored.totals.revenue) + ", expected " + money_exact(expected.totals.revenue));
+  if (!(stored.users == expected.users))
+    add("users stored " + std::to_string(stored.users.size()) + ", expected " + std::to_string(expected.users.size()));
+  if (stored.countries != expected.countries) add("per-country figures differ");
+  if (stored.campaigns != expected.campaigns) add("per-campaign figures differ");
+  return out;
+}
+
+}  // namespace
+
+Folder::Folder(pg::Connection& conn, int64_t max_events_per_step)
+    : conn_(conn), max_events_(std::max<int64_t>(1000, max_events_per_step)), backfill_step_us_(3'600'000'000) {}
+
+void Folder::ensure_staging() {
+  if (staging_ready_) return;
+  create_staging_tables(conn_);
+  staging_ready_ = true;
+}
+
+void Folder::resolve_users(RawRows& rows, std::vector<std::pair<std::string, uint32_t>>& assigned) {
+  std::vector<std::string> missing;
+  std::unordered_map<std::string_view, uint32_t> fresh;
+  for (const auto& e : rows.events)
+    if (e.user_id && ids_.find(*e.user_id) == ids_.end() && fresh.emplace(*e.user_id, 0).second)
+      missing.emplace_back(*e.user_id);
+  if (!missing.empty()) {
+    const auto ids = assign_user_ids(conn_, missing);
+    for (std::size_t i = 0; i < missing.size(); ++i) {
+      fresh[missing[i]] = ids[i];
+      assigned.emplace_back(missing[i], ids[i]);
+    }
+  }
+  for (auto& e : rows.events) {
+    if (!e.user_id) continue;
+    const auto f = fresh.find(*e.user_id);
+    e.user = f != fresh.end() ? f->second : ids_.find(*e.user_id)->second;
+  }
+}
+
+void Folder::apply(const Fold& fold, bool merge_existing) {
+  auto rows = fold.bucket_deltas();
+  if (merge_existing) {
+    std::vector<BucketKey> keys;
+    keys.reserve(rows.size());
+    for (const auto& [key, data] : rows) keys.push_back(key);
+    for (auto& stored : read_bucket_keys(conn_, keys)) {
+      stored.data.merge(rows.at(stored.key));
+      rows[stored.key] = std::move(stored.data);
+    }
+  }
+  ensure_staging();
+  write_buckets(conn_, rows, buffer_);
+  add_user_totals(conn_, fold.user_deltas(), buffer_);
+}
+
+StepResult Folder::step() {
+  StepResult out;
+  std::vector<std::pair<std::string, uint32_t>> assigned;
+  conn_.exec("BEGIN");
+  try {
+    {
+      pg::Result lock = conn_.exec_params("SELECT pg_try_advisory_xact_lock($1::int8)", {std::to_string(kFoldLockKey)});
+      if (pg::text(lock.get(), 0, 0) != "t") {
+        conn_.exec("ROLLBACK");
+        out.locked = false;
+        return out;
+      }
+    }
+    const State state = require_state(conn_);
+    State next = state;
+    RawRows rows;
+    if (!state.backfill_done()) {
+      // Pre-migration events, a stretch of event time per step (sized to about max_events_).
+      const int64_t from = *state.backfill_next_us;
+      const int64_t to = std::min(from + backfill_step_us_, *state.backfill_to_us + 1);
+      read_raw(conn_, {}, "e.tx IS NULL AND e.event_time >= $1::timestamptz AND e.event_time < $2::timestamptz",
+               {ts(from), ts(to)}, rows);
+      const auto n = static_cast<int64_t>(rows.events.size());
+      if (n < max_events_ / 4) backfill_step_us_ = std::min<int64_t>(backfill_step_us_ * 2, 30 * kDayUs);
+      else if (n > max_events_) backfill_step_us_ = std::max<int64_t>(backfill_step_us_ / 2, 1'000'000);
+      if (to > *state.backfill_to_us) {
+        next.backfill_next_us.reset();
+        next.backfill_to_us.reset();
+      } else {
+        next.backfill_next_us = to;
+      }
+      out.more = true;
+      out.backfilling = !next.backfill_done();
+    } else {
+      pg::Result snapshot = conn_.exec_params("SELECT pg_snapshot_xmin(pg_current_snapshot())::text");
+      const std::string xmin(pg::text(snapshot.get(), 0, 0));
+      read_raw(conn_, {.with_tx = true}, "e.tx >= $1::xid8 AND e.tx < $2::xid8",
+               {std::to_string(state.folded_below), xmin}, rows, " ORDER BY e.tx LIMIT " + std::to_string(max_events_ + 1));
+      if (static_cast<int64_t>(rows.events.size()) > max_events_) {
+        // Stop before the first transaction that did not fit: a transaction is folded whole.
+        const uint64_t cut = rows.tx[static_cast<std::size_t>(max_events_)];
+        if (cut == rows.tx.front()) {
+          rows = RawRows{};
+          read_raw(conn_, {.with_tx = true}, "e.tx = $1::xid8", {std::to_string(cut)}, rows);
+          next.folded_below = cut + 1;
+        } else {
+          const auto keep = static_cast<std::size_t>(std::lower_bound(rows.tx.begin(), rows.tx.end(), cut) - rows.tx.begin());
+          rows.events.resize(keep);
+          rows.tx.resize(keep);
+          next.folded_below = cut;
+        }
+        out.more = true;
+      } else {
+        next.folded_below = std::stoull(xmin);
+      }
+      if (rows.events.empty()) {
+        conn_.exec("ROLLBACK");
+        out.state = state;
+        return out;
+      }
+    }
+    resolve_users(rows, assigned);
+    Fold fold;
+    for (const auto& e : rows.events) fold.add(e);
+    apply(fold, true);
+    write_state(conn_, next);
+    conn_.exec("COMMIT");
+    out.events = fold.events();
+    out.state = next;
+  } catch (...) {
+    rollback_quietly(conn_);
+    throw;
+  }
+  for (auto& [user, id] : assigned) ids_.emplace(std::move(user), id);
+  if (ids_.size() > 4'000'000) ids_.clear();  // bounded memory; misses are looked up again
+  return out;
+}
+
+void Folder::rebuild(int64_t from_us, int64_t to_us,
+                     const std::function<void(int64_t day_us, int64_t events)>& progress) {
+  for (int64_t day = floor_to(Grain::day, from_us); day < to_us; day += kDayUs) {
+    std::vector<std::pair<std::string, uint32_t>> assigned;
+    int64_t events = 0;
+    conn_.exec("BEGIN");
+    try {
+      conn_.exec_params("SELECT pg_advisory_xact_lock($1::int8)", {std::to_string(kFoldLockKey)});
+      const State state = require_state(conn_);
+      if (!state.backfill_done())
+        throw std::runtime_error("the rollups of pre-migration events are still being built: run `eventhub migrate` "
+                                 "to finish, then rebuild");
+      delete_day_range(conn_, day, day + kDayUs);
+      std::vector<std::optional<std::string>> params{ts(day), ts(day + kDayUs)};
+      const std::string folded = folded_predicate(state, params);
+      RawRows rows;
+      read_raw(conn_, {}, "e.event_time >= $1::timestamptz AND e.event_time < $2::timestamptz AND " + folded, params,
+               rows);
+      resolve_users(rows, assigned);
+      Fold fold;
+      for (const auto& e : rows.events) fold.add(e);
+      apply(fold, false);
+      conn_.exec("COMMIT");
+      events = fold.events();
+    } catch (...) {
+      rollback_quietly(conn_);
+      throw;
+    }
+    for (auto& [user, id] : assigned) ids_.emplace(std::move(user), id);
+    if (progress) progress(day, events);
+  }
+}
+
+std::vector<Difference> Folder::verify(int64_t from_us, int64_t to_us, std::size_t limit, int64_t& count,
+                                       const std::function<void(int64_t day_us)>& progress) {
+  std::vector<Difference> out;
+  count = 0;
+  auto report = [&](std::string what) {
+    ++count;
+    if (out.size() < limit) out.push_back({std::move(what)});
+  };
+  for (int64_t day = floor_to(Grain::day, from_us); day < to_us; day += kDayUs) {
+    conn_.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    try {
+      const State state = require_state(conn_);
+      std::vector<std::optional<std::string>> params{ts(day), ts(day + kDayUs)};
+      const std::string folded = folded_predicate(state, params);
+      RawRows rows;
+      read_raw(conn_, {.with_ids = true},
+               "e.event_time >= $1::timestamptz AND e.event_time < $2::timestamptz AND " + folded, params, rows);
+      Fold fold;
+      for (const auto& e : rows.events) {
+        if (e.user_id && !e.user) report("user " + std::string(*e.user_id) + " (folded events) has no dictionary id");
+        fold.add(e);
+      }
+      const auto expected = fold.bucket_deltas();
+      std::map<BucketKey, BucketData> stored;
+      for (auto& row : read_day_range(conn_, day, day + kDayUs)) stored.emplace(row.key, std::move(row.data));
+      for (const auto& [key, data] : expected) {
+        const auto it = stored.find(key);
+        if (it == stored.end()) report(describe_key(key) + ": missing (expected " + std::to_string(data.totals.events) + " events)");
+        else if (!(it->second == data)) report(describe_key(key) + ": " + describe_difference(it->second, data));
+      }
+      for (const auto& [key, data] : stored)
+        if (!expected.count(key))
+          report(describe_key(key) + ": stored " + std::to_string(data.totals.events) + " events, expected none");
+      const auto& expected_users = fold.user_deltas();
+      const auto stored_users = read_user_totals_range(conn_, day, day + kDayUs);
+      for (const auto& [key, t] : expected_users) {
+        const auto it = stored_users.find(key);
+        if (it == stored_users.end() || !(it->second == t))
+          report("user " + key.user_id + " " + key.source + " " + std::string(grain_name(key.grain)) + " " +
+                 ts(key.bucket_us) + " " + key.event_type + ": stored " +
+                 (it == stored_users.end() ? std::string("nothing") : std::to_string(it->second.events) + " events") +
+                 ", expected " + std::to_string(t.events) + " events, revenue " + money_exact(t.revenue));
+      }
+      for (const auto& [key, t] : stored_users)
+        if (!expected_users.count(key))
+          report("user " + key.user_id + " " + key.source + " " + std::string(grain_name(key.grain)) + " " +
+                 ts(key.bucket_us) + " " + key.event_type + ": stored " + std::to_string(t.events) +
+                 " events, expected none");
+      conn_.exec("COMMIT");
+    } catch (...) {
+      rollback_quietly(conn_);
+      throw;
+    }
+    if (progress) progress(day);
+  }
+  return out;
+}
+
+}  // namespace eventhub::rollup
