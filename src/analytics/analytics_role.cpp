@@ -1,12 +1,13 @@
 #include <eventhub/analytics/analytics_role.hpp>
 
+#include <eventhub/analytics/endpoints.hpp>
 #include <eventhub/analytics/openapi.hpp>
-#include <eventhub/analytics/query.hpp>
 #include <eventhub/common/blocking.hpp>
 #include <eventhub/common/log.hpp>
 #include <eventhub/http/ops_routes.hpp>
 #include <eventhub/http/server.hpp>
 #include <eventhub/pg/pool.hpp>
+#include <eventhub/rollup/store.hpp>
 
 #include <boost/asio/thread_pool.hpp>
 #include <boost/json/serialize.hpp>
@@ -29,11 +30,11 @@ int64_t now_us() {
       .count();
 }
 
-// Outcome of running an endpoint's statements on a blocking thread.
+// Outcome of answering one request on a blocking thread.
 struct QueryOutcome {
-  enum class Kind { ok, timeout, unavailable, internal } kind = Kind::ok;
+  enum class Kind { ok, timeout, unavailable, building, internal } kind = Kind::ok;
   std::string message;
-  std::vector<Rows> results;
+  std::string body;
 };
 
 const char* kind_label(QueryOutcome::Kind k) {
@@ -41,25 +42,10 @@ const char* kind_label(QueryOutcome::Kind k) {
     case QueryOutcome::Kind::ok: return "ok";
     case QueryOutcome::Kind::timeout: return "timeout";
     case QueryOutcome::Kind::unavailable: return "unavailable";
+    case QueryOutcome::Kind::building: return "unavailable";
     case QueryOutcome::Kind::internal: return "internal";
   }
   return "internal";
-}
-
-Rows to_rows(const PGresult* r) {
-  Rows rows;
-  const int n = PQntuples(r), cols = PQnfields(r);
-  rows.reserve(static_cast<std::size_t>(n));
-  for (int i = 0; i < n; ++i) {
-    Row row;
-    row.reserve(static_cast<std::size_t>(cols));
-    for (int c = 0; c < cols; ++c) {
-      if (pg::is_null(r, i, c)) row.emplace_back(std::nullopt);
-      else row.emplace_back(std::string(pg::text(r, i, c)));
-    }
-    rows.push_back(std::move(row));
-  }
-  return rows;
 }
 
 // Owned by make_analytics_role's caller (main) through the Role; constructed before the runtime runs.
@@ -84,15 +70,16 @@ class AnalyticsRole final : public common::Role {
     http::Router router;
     http::add_ops_routes(router, "analytics", runtime.health(), runtime.registry_ptr());
     http::add_swagger_routes(router, openapi_document());
-    for (Endpoint e : kEndpoints) {
-      static const prometheus::Histogram::BucketBoundaries buckets{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-                                                                   0.25,  0.5,    1,     2.5,  5,     10,  30};
-      Metrics m{&durations_.Add({{"endpoint", std::string(endpoint_label(e))}}, buckets), {}};
+    for (const EndpointSpec& e : endpoints()) {
+      static const prometheus::Histogram::BucketBoundaries buckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                                   0.1,    0.25,  0.5,    1,     2.5,  5,     10, 30};
+      const std::string label(e.label);
+      Metrics m{&durations_.Add({{"endpoint", label}}, buckets), {}};
       for (const char* kind : {"bad_request", "timeout", "unavailable", "internal"})
-        m.errors[kind] = &errors_.Add({{"endpoint", std::string(endpoint_label(e))}, {"kind", kind}});
-      metrics_[e] = m;
-      router.add(http::bhttp::verb::get, std::string(endpoint_path(e)),
-                 [this, e](http::Request& req) { return handle(e, req); });
+        m.errors[kind] = &errors_.Add({{"endpoint", label}, {"kind", kind}});
+      metrics_[e.id] = m;
+      const EndpointSpec* spec = &e;
+      router.add(http::bhttp::verb::get, std::string(e.path), [this, spec](http::Request& req) { return handle(*spec, req); });
     }
     runtime.health().add_check("analytics", "postgres", [p = pool_.get()] {
       return p->healthy() ? common::CheckResult{} : common::CheckResult{false, p->last_error()};
@@ -135,23 +122,32 @@ class AnalyticsRole final : public common::Role {
     return o;
   }
 
-  QueryOutcome run(const std::vector<SqlQuery>& queries) {
+  // One request in one REPEATABLE READ snapshot: the fold watermark, the rollup rows and the raw rows
+  // the answer adds are read together, so each event in the window is counted exactly once.
+  QueryOutcome run(const EndpointSpec& spec, const QueryOptions& options) {
     QueryOutcome out;
     try {
       pg::PooledConnection conn = pool_->acquire();
-      const bool snapshot = queries.size() > 1;
       try {
-        if (snapshot) conn->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-        for (const auto& q : queries) {
-          pg::Result r = conn->exec_params(q.sql, q.params);
-          out.results.push_back(to_rows(r.get()));
+        conn->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+        const auto state = rollup::read_state(*conn);
+        if (!state) {
+          out.kind = QueryOutcome::Kind::building;
+          out.message = "the database schema is older than this version: run `eventhub migrate`";
+        } else if (!state->backfill_done()) {
+          out.kind = QueryOutcome::Kind::building;
+          out.message = "the analytics rollups of events stored before the upgrade are still being built (`eventhub "
+                        "migrate` or the worker is building them); retry later";
+        } else {
+          Snapshot snapshot(*conn, *state, options.from_us, options.to_us);
+          out.body = spec.answer(snapshot, options);
         }
-        if (snapshot) conn->exec("COMMIT");
-      } catch (const pg::Error&) {
+        conn->exec("COMMIT");
+      } catch (...) {
         // Leave the connection clean for the next request (a cancelled statement leaves an aborted
         // transaction); when even that fails, drop the connection.
         try {
-          if (snapshot && conn->ok()) conn->exec("ROLLBACK");
+          if (conn->ok()) conn->exec("ROLLBACK");
         } catch (const pg::Error&) {
           conn.discard();
         }
@@ -159,25 +155,25 @@ class AnalyticsRole final : public common::Role {
         throw;
       }
     } catch (const pg::Error& e) {
-      out.results.clear();
+      out.body.clear();
       out.message = e.what();
       const std::string& state = e.sqlstate();
       if (state == "57014") out.kind = QueryOutcome::Kind::timeout;
       else if (e.retryable()) out.kind = QueryOutcome::Kind::unavailable;
       else out.kind = QueryOutcome::Kind::internal;
     } catch (const std::exception& e) {
-      out.results.clear();
+      out.body.clear();
       out.message = e.what();
       out.kind = QueryOutcome::Kind::internal;
     }
     return out;
   }
 
-  net::awaitable<http::Response> handle(Endpoint e, http::Request& req) {
+  net::awaitable<http::Response> handle(const EndpointSpec& spec, http::Request& req) {
     const unsigned version = req.version();
-    Metrics& m = metrics_.at(e);
+    Metrics& m = metrics_.at(spec.id);
     const auto params = http::parse_query(req.target());
-    const ParseResult parsed = parse_options(e, params, now_us(), config_.default_window);
+    const ParseResult parsed = parse_options(spec.id, params, now_us(), config_.default_window);
     if (parsed.error) {
       m.errors.at("bad_request")->Increment();
       const std::string details = "{\"parameter\":" +
@@ -185,26 +181,23 @@ class AnalyticsRole final : public common::Role {
       co_return http::json_error(http::Status::bad_request, parsed.error->message, details, version);
     }
     const QueryOptions options = *parsed.options;
-    const std::vector<SqlQuery> queries = build_queries(e, options);
     const auto started = std::chrono::steady_clock::now();
     // Captured by pointer: this frame outlives the blocking call (g++ 12 mishandles a moved-in
     // capture of a non-trivial type in the pool-side coroutine).
-    const std::vector<SqlQuery>* statements = &queries;
-    QueryOutcome outcome = co_await common::run_blocking(*threads_, [this, statements] { return run(*statements); });
+    const QueryOptions* opts = &options;
+    const EndpointSpec* endpoint = &spec;
+    QueryOutcome outcome =
+        co_await common::run_blocking(*threads_, [this, endpoint, opts] { return run(*endpoint, *opts); });
     m.duration->Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 
-    if (outcome.kind == QueryOutcome::Kind::ok) {
-      try {
-        co_return http::json_response(http::Status::ok, render(e, options, outcome.results), version);
-      } catch (const std::exception& ex) {
-        outcome.kind = QueryOutcome::Kind::internal;
-        outcome.message = ex.what();
-      }
-    }
+    if (outcome.kind == QueryOutcome::Kind::ok)
+      co_return http::json_response(http::Status::ok, std::move(outcome.body), version);
     m.errors.at(kind_label(outcome.kind))->Increment();
     switch (outcome.kind) {
+      case QueryOutcome::Kind::building:
+        co_return retry_later(http::json_error(http::Status::service_unavailable, outcome.message, {}, version));
       case QueryOutcome::Kind::timeout:
-        log::warn("analytics query cancelled by statement timeout", "endpoint", endpoint_label(e), "timeout_ms",
+        log::warn("analytics query cancelled by statement timeout", "endpoint", spec.label, "timeout_ms",
                   config_.statement_timeout.count());
         co_return retry_later(http::json_error(
             http::Status::service_unavailable,
@@ -212,11 +205,11 @@ class AnalyticsRole final : public common::Role {
                 " ms; narrow the window (from/to) or retry later",
             {}, version));
       case QueryOutcome::Kind::unavailable:
-        log::warn("analytics database unavailable", "endpoint", endpoint_label(e), "error", outcome.message);
+        log::warn("analytics database unavailable", "endpoint", spec.label, "error", outcome.message);
         co_return retry_later(http::json_error(http::Status::service_unavailable,
                                                "database unavailable or busy; retry later", {}, version));
       default:
-        log::error("analytics query failed", "endpoint", endpoint_label(e), "error", outcome.message);
+        log::error("analytics query failed", "endpoint", spec.label, "error", outcome.message);
         co_return http::json_error(http::Status::internal_server_error, "internal error", {}, version);
     }
   }

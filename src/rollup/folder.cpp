@@ -1,15 +1,20 @@
 #include <eventhub/rollup/folder.hpp>
 
+#include <eventhub/common/log.hpp>
 #include <eventhub/common/time.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <stdexcept>
 
 namespace eventhub::rollup {
 
 namespace {
 
+using Clock = std::chrono::steady_clock;
 constexpr int64_t kDayUs = 86'400'000'000;
+
+double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
 std::string ts(int64_t unix_us) {
   return common::format_rfc3339(common::from_unix_us(unix_us), common::FractionDigits::micros);
@@ -99,7 +104,9 @@ void Folder::resolve_users(RawRows& rows, std::vector<std::pair<std::string, uin
 }
 
 void Folder::apply(const Fold& fold, bool merge_existing) {
+  const auto t0 = Clock::now();
   auto rows = fold.bucket_deltas();
+  const auto t1 = Clock::now();
   if (merge_existing) {
     std::vector<BucketKey> keys;
     keys.reserve(rows.size());
@@ -109,12 +116,19 @@ void Folder::apply(const Fold& fold, bool merge_existing) {
       rows[stored.key] = std::move(stored.data);
     }
   }
+  const auto t2 = Clock::now();
   ensure_staging();
   write_buckets(conn_, rows, buffer_);
+  const auto t3 = Clock::now();
   add_user_totals(conn_, fold.user_deltas(), buffer_);
+  if (log::enabled(log::Level::debug))
+    log::debug("rollup apply", "bucket_rows", rows.size(), "user_rows", fold.user_deltas().size(), "derive_ms",
+               ms(t1 - t0), "read_existing_ms", ms(t2 - t1), "write_buckets_ms", ms(t3 - t2), "user_totals_ms",
+               ms(Clock::now() - t3));
 }
 
 StepResult Folder::step() {
+  const auto started = Clock::now();
   StepResult out;
   std::vector<std::pair<std::string, uint32_t>> assigned;
   conn_.exec("BEGIN");
@@ -175,14 +189,20 @@ StepResult Folder::step() {
         return out;
       }
     }
+    const auto read_at = Clock::now();
     resolve_users(rows, assigned);
+    const auto ids_at = Clock::now();
     Fold fold;
     for (const auto& e : rows.events) fold.add(e);
+    const auto folded_at = Clock::now();
     apply(fold, true);
     write_state(conn_, next);
     conn_.exec("COMMIT");
     out.events = fold.events();
     out.state = next;
+    if (log::enabled(log::Level::debug))
+      log::debug("rollup step", "events", out.events, "read_ms", ms(read_at - started), "ids_ms", ms(ids_at - read_at),
+                 "fold_ms", ms(folded_at - ids_at), "write_ms", ms(Clock::now() - folded_at));
   } catch (...) {
     rollback_quietly(conn_);
     throw;

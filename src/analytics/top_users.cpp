@@ -1,0 +1,325 @@
+// users/top from the per-user totals (rollup_user_totals), without reading every user of the window.
+//
+// The answer is exact. A threshold search (Fagin's TA, with NRA-style bounds): the window's cover
+// W+ by whole days (hours for windows within two days) gives one list per (bucket, source, event
+// type) of the filter, each sorted by the ranking measure in an index. Reading the head (depth M)
+// of every list gives candidates, and for anyone not seen a bound: the sum of the lists' M-th values
+// (0 for a list read to its end). A candidate's exact total over the window itself comes from its own
+// rows (day and hour buckets of the window, raw rows for the edges shorter than an hour, and events
+// not folded yet). When the N-th exact total beats the bound of everyone not computed, the answer is
+// final; otherwise the search reads deeper, and past a depth it aggregates every user of the window.
+// Heavy users make the head short: on the benchmark data the first round (M = 64) decides.
+
+#include <eventhub/analytics/answers.hpp>
+
+#include <eventhub/analytics/json_writer.hpp>
+#include <eventhub/common/time.hpp>
+#include <eventhub/events/vocabulary.hpp>
+#include <eventhub/pg/copy.hpp>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+namespace eventhub::analytics {
+
+namespace {
+
+using rollup::Grain;
+using rollup::Money;
+
+std::string ts(int64_t unix_us) {
+  return common::format_rfc3339(common::from_unix_us(unix_us), common::FractionDigits::micros);
+}
+
+struct Pair {
+  std::string user_id;
+  std::string source;
+  auto operator<=>(const Pair&) const = default;
+};
+
+struct Figures {
+  int64_t events = 0;
+  Money revenue = 0;
+  Figures& operator+=(const Figures& o) {
+    events += o.events;
+    revenue += o.revenue;
+    return *this;
+  }
+};
+
+// The (source, event type) pairs the filter keeps.
+std::set<std::pair<std::string, std::string>> filter_types(const QueryOptions& o) {
+  std::set<std::pair<std::string, std::string>> out;
+  for (const auto& source : events::sources())
+    for (const auto& stage : source.stages)
+      for (auto type : stage.event_types)
+        if ((!o.source || *o.source == source.name) && (!o.funnel_stage || *o.funnel_stage == stage.name) &&
+            (!o.event_type || *o.event_type == type))
+          out.emplace(source.name, type);
+  return out;
+}
+
+class TopUsers {
+ public:
+  TopUsers(Snapshot& s, const QueryOptions& o)
+      : s_(s), o_(o), by_revenue_(o.by == TopBy::revenue), limit_(static_cast<std::size_t>(o.limit.value_or(kDefaultLimit))),
+        types_(filter_types(o)) {}
+
+  std::vector<std::pair<Pair, Figures>> run() {
+    if (types_.empty()) return {};
+    read_unfolded();
+    for (int depth = 64; depth <= kMaxDepth && !aggregate_all_; depth *= 4) {
+      if (auto answer = search(depth)) return *answer;
+    }
+    return everyone();
+  }
+
+ private:
+  static constexpr int kMaxDepth = 4096;
+
+  Money score(const Figures& f) const { return by_revenue_ ? f.revenue : Money(f.events); }
+
+  // Answer order: the measure descending, then events descending, user id and source ascending.
+  bool before(const std::pair<Pair, Figures>& a, const std::pair<Pair, Figures>& b) const {
+    if (score(a.second) != score(b.second)) return score(a.second) > score(b.second);
+    if (a.second.events != b.second.events) return a.second.events > b.second.events;
+    return a.first < b.first;
+  }
+
+  bool wanted(std::string_view source, std::string_view type) const {
+    return types_.count({std::string(source), std::string(type)}) > 0;
+  }
+
+  // Events committed since the last fold, anywhere in the window: exact figures, all candidates.
+  void read_unfolded() {
+    rollup::RawRows rows;
+    rollup::read_raw(s_.conn(), {},
+                     "e.tx >= $1::xid8 AND e.event_time >= $2::timestamptz AND e.event_time < $3::timestamptz"
+                     " AND e.user_id IS NOT NULL",
+                     {std::to_string(s_.state().folded_below), ts(s_.from_us()), ts(s_.to_us())}, rows);
+    for (const auto& e : rows.events)
+      if (wanted(e.source, e.event_type))
+        unfolded_[{std::string(*e.user_id), std::string(e.source)}] += Figures{1, e.amount.value_or(0)};
+  }
+
+  // The lists of the search: whole days covering the window, or whole hours for short windows.
+  struct Lists {
+    Grain grain;
+    std::vector<int64_t> buckets;
+  };
+  Lists lists() const {
+    const int64_t day = rollup::grain_us(Grain::day);
+    const int64_t first_day = rollup::floor_to(Grain::day, s_.from_us());
+    const int64_t end_day = rollup::ceil_to(Grain::day, s_.to_us());
+    Lists l;
+    l.grain = end_day - first_day <= 2 * day ? Grain::hour : Grain::day;
+    const int64_t step = rollup::grain_us(l.grain);
+    for (int64_t b = rollup::floor_to(l.grain, s_.from_us()); b < s_.to_us(); b += step) l.buckets.push_back(b);
+    return l;
+  }
+
+  std::optional<std::vector<std::pair<Pair, Figures>>> search(int depth) {
+    const Lists l = lists();
+    std::vector<std::string> sources, types, buckets;
+    for (int64_t b : l.buckets)
+      for (const auto& [source, type] : types_) {
+        sources.push_back(source);
+        types.push_back(type);
+        buckets.push_back(ts(b));
+      }
+    const std::string measure = by_revenue_ ? "revenue" : "events";
+    pg::Result r = s_.conn().exec_params(
+        "SELECT l.idx, t.user_id, t.events, t.revenue::text"
+        " FROM unnest($1::text[], $2::text[], $3::timestamptz[]) WITH ORDINALITY AS l(source, event_type, bucket, idx)"
+        " CROSS JOIN LATERAL (SELECT user_id, events, revenue FROM rollup_user_totals u"
+        " WHERE u.grain = $4::int2 AND u.source = l.source AND u.event_type = l.event_type AND u.bucket = l.bucket" +
+            std::string(by_revenue_ ? " AND u.revenue > 0" : "") + " ORDER BY u." + measure + " DESC LIMIT $5::int) t",
+        {pg::array_literal(sources), pg::array_literal(types), pg::array_literal(buckets),
+         std::to_string(static_cast<int>(l.grain)), std::to_string(depth)});
+
+    // Per list: entries read, and the value at its depth (what an unseen user has at most there).
+    const std::size_t n_lists = sources.size();
+    std::vector<int> read(n_lists, 0);
+    std::vector<Money> last(n_lists, 0);
+    std::map<Pair, std::map<std::size_t, Money>> seen;
+    for (int i = 0; i < PQntuples(r.get()); ++i) {
+      const auto list = static_cast<std::size_t>(std::stoll(std::string(pg::text(r.get(), i, 0)))) - 1;
+      Figures f{std::stoll(std::string(pg::text(r.get(), i, 2))), *rollup::parse_money(pg::text(r.get(), i, 3))};
+      const Money v = score(f);
+      seen[{std::string(pg::text(r.get(), i, 1)), sources[list]}][list] = v;
+      ++read[list];
+      last[list] = v;
+    }
+    std::map<std::string, Money> bound;  // per source: the most an unseen (user, source) has folded in W+
+    for (std::size_t i = 0; i < n_lists; ++i)
+      if (read[i] >= depth) bound[sources[i]] += last[i];
+    Money unseen_bound = 0;
+    for (const auto& [source, b] : bound) unseen_bound = std::max(unseen_bound, b);
+
+    // Upper bounds of everyone seen or unfolded: seen values, the depth value for lists not seen in.
+    std::map<Pair, Money> upper;
+    auto folded_upper = [&](const Pair& p, const std::map<std::size_t, Money>* values) {
+      Money u = 0;
+      for (std::size_t i = 0; i < n_lists; ++i) {
+        if (sources[i] != p.source) continue;
+        if (values) {
+          const auto it = values->find(i);
+          if (it != values->end()) {
+            u += it->second;
+            continue;
+          }
+        }
+        if (read[i] >= depth) u += last[i];
+      }
+      return u;
+    };
+    for (const auto& [p, values] : seen) upper[p] = folded_upper(p, &values);
+    for (const auto& [p, f] : unfolded_) {
+      const auto it = seen.find(p);
+      upper[p] = (it != seen.end() ? upper[p] : folded_upper(p, nullptr)) + score(f);
+    }
+    std::vector<std::pair<Pair, Money>> order(upper.begin(), upper.end());
+    std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+
+    std::vector<std::pair<Pair, Figures>> exact;
+    std::size_t computed = 0;
+    for (std::size_t batch = std::max<std::size_t>(2 * limit_, 32);; batch *= 2) {
+      std::vector<Pair> next;
+      for (; computed < order.size() && next.size() < batch; ++computed) next.push_back(order[computed].first);
+      for (auto& e : exact_figures(next)) exact.push_back(std::move(e));
+      std::sort(exact.begin(), exact.end(), [this](const auto& a, const auto& b) { return before(a, b); });
+      while (!exact.empty() && score(exact.back().second) == 0 && exact.back().second.events == 0) exact.pop_back();
+      if (by_revenue_)  // zero-revenue users rank by events among themselves: not what the lists order by
+        while (!exact.empty() && exact.back().second.revenue == 0) exact.pop_back();
+      const Money rest = computed < order.size() ? order[computed].second : 0;
+      const bool full = exact.size() >= limit_;
+      const Money nth = full ? score(exact[limit_ - 1].second) : 0;
+      if (full && nth > unseen_bound && nth > rest) break;                       // nobody else can reach the top N
+      if (!full && unseen_bound == 0 && computed == order.size()) {              // everyone with events is known
+        if (by_revenue_ && exact.size() < limit_) {  // zero-revenue users fill the rest, ranked by events
+          aggregate_all_ = true;
+          return std::nullopt;
+        }
+        break;
+      }
+      if (computed == order.size()) return std::nullopt;  // read deeper
+    }
+    if (exact.size() > limit_) exact.resize(limit_);
+    return exact;
+  }
+
+  // Exact figures over the window of these (user, source) pairs.
+  std::vector<std::pair<Pair, Figures>> exact_figures(const std::vector<Pair>& pairs) {
+    std::map<Pair, Figures> out;
+    if (pairs.empty()) return {};
+    std::vector<std::string> users, sources;
+    for (const auto& p : pairs) {
+      users.push_back(p.user_id);
+      sources.push_back(p.source);
+      out[p];
+    }
+    const auto c = rollup::cover(s_.from_us(), s_.to_us(), Grain::day, Grain::hour);
+    if (!c.pieces.empty()) {
+      std::vector<std::string> grains, froms, tos;
+      for (const auto& piece : c.pieces) {
+        grains.push_back(std::to_string(static_cast<int>(piece.grain)));
+        froms.push_back(ts(piece.from_us));
+        tos.push_back(ts(piece.to_us));
+      }
+      pg::Result r = s_.conn().exec_params(
+          "SELECT c.user_id, c.source, u.event_type, sum(u.events)::int8, sum(u.revenue)::text"
+          " FROM unnest($1::text[], $2::text[]) AS c(user_id, source)"
+          " CROSS JOIN unnest($3::int2[], $4::timestamptz[], $5::timestamptz[]) AS p(grain, from_t, to_t)"
+          " JOIN rollup_user_totals u ON u.user_id = c.user_id AND u.source = c.source AND u.grain = p.grain"
+          " AND u.bucket >= p.from_t AND u.bucket < p.to_t GROUP BY c.user_id, c.source, u.event_type",
+          {pg::array_literal(users), pg::array_literal(sources), pg::array_literal(grains), pg::array_literal(froms),
+           pg::array_literal(tos)});
+      for (int i = 0; i < PQntuples(r.get()); ++i) {
+        if (!wanted(pg::text(r.get(), i, 1), pg::text(r.get(), i, 2))) continue;
+        out[{std::string(pg::text(r.get(), i, 0)), std::string(pg::text(r.get(), i, 1))}] +=
+            Figures{std::stoll(std::string(pg::text(r.get(), i, 3))), *rollup::parse_money(pg::text(r.get(), i, 4))};
+      }
+    }
+    // Folded events of the edges shorter than an hour.
+    for (const auto& raw : c.raw) {
+      rollup::RawRows rows;
+      rollup::read_raw(s_.conn(), {},
+                       "e.user_id = ANY($1::text[]) AND e.event_time >= $2::timestamptz AND e.event_time < $3::timestamptz"
+                       " AND (e.tx IS NULL OR e.tx < $4::xid8)",
+                       {pg::array_literal(users), ts(raw.from_us), ts(raw.to_us), std::to_string(s_.state().folded_below)},
+                       rows);
+      for (const auto& e : rows.events) {
+        if (!wanted(e.source, e.event_type)) continue;
+        const auto it = out.find({std::string(*e.user_id), std::string(e.source)});
+        if (it != out.end()) it->second += Figures{1, e.amount.value_or(0)};
+      }
+    }
+    for (auto& [p, f] : out)
+      if (const auto it = unfolded_.find(p); it != unfolded_.end()) f += it->second;
+    return {out.begin(), out.end()};
+  }
+
+  // The fallback: every user of the window, aggregated in the database.
+  std::vector<std::pair<Pair, Figures>> everyone() {
+    std::map<Pair, Figures> all;
+    const auto c = rollup::cover(s_.from_us(), s_.to_us(), Grain::day, Grain::hour);
+    std::vector<std::string> ts_sources, ts_types;
+    for (const auto& [source, type] : types_) {
+      ts_sources.push_back(source);
+      ts_types.push_back(type);
+    }
+    for (const auto& piece : c.pieces) {
+      pg::Result r = s_.conn().exec_params(
+          "SELECT u.user_id, u.source, sum(u.events)::int8, sum(u.revenue)::text"
+          " FROM unnest($1::text[], $2::text[]) AS f(source, event_type)"
+          " JOIN rollup_user_totals u ON u.grain = $3::int2 AND u.source = f.source AND u.event_type = f.event_type"
+          " AND u.bucket >= $4::timestamptz AND u.bucket < $5::timestamptz GROUP BY u.user_id, u.source",
+          {pg::array_literal(ts_sources), pg::array_literal(ts_types), std::to_string(static_cast<int>(piece.grain)),
+           ts(piece.from_us), ts(piece.to_us)});
+      for (int i = 0; i < PQntuples(r.get()); ++i)
+        all[{std::string(pg::text(r.get(), i, 0)), std::string(pg::text(r.get(), i, 1))}] +=
+            Figures{std::stoll(std::string(pg::text(r.get(), i, 2))), *rollup::parse_money(pg::text(r.get(), i, 3))};
+    }
+    for (const auto& raw : c.raw) {
+      rollup::RawRows rows;
+      rollup::read_raw(s_.conn(), {},
+                       "e.user_id IS NOT NULL AND e.event_time >= $1::timestamptz AND e.event_time < $2::timestamptz"
+                       " AND (e.tx IS NULL OR e.tx < $3::xid8)",
+                       {ts(raw.from_us), ts(raw.to_us), std::to_string(s_.state().folded_below)}, rows);
+      for (const auto& e : rows.events)
+        if (wanted(e.source, e.event_type))
+          all[{std::string(*e.user_id), std::string(e.source)}] += Figures{1, e.amount.value_or(0)};
+    }
+    for (const auto& [p, f] : unfolded_) all[p] += f;
+    std::vector<std::pair<Pair, Figures>> out(all.begin(), all.end());
+    std::sort(out.begin(), out.end(), [this](const auto& a, const auto& b) { return before(a, b); });
+    if (out.size() > limit_) out.resize(limit_);
+    return out;
+  }
+
+  Snapshot& s_;
+  const QueryOptions& o_;
+  bool by_revenue_;
+  std::size_t limit_;
+  std::set<std::pair<std::string, std::string>> types_;
+  std::map<Pair, Figures> unfolded_;
+  bool aggregate_all_ = false;  // the lists cannot decide this answer: aggregate every user
+};
+
+}  // namespace
+
+std::string answer_users_top(Snapshot& s, const QueryOptions& o) {
+  const auto rows = TopUsers(s, o).run();
+  JsonWriter w;
+  w.begin_object().key("users").begin_array();
+  for (const auto& [p, f] : rows) {
+    w.begin_object().field("userId", p.user_id).field("source", p.source).field("events", f.events);
+    w.key("revenue").number_text(rollup::money_2dp(f.revenue));
+    w.end_object();
+  }
+  w.end_array().end_object();
+  return w.take();
+}
+
+}  // namespace eventhub::analytics
