@@ -51,7 +51,8 @@ CREATE TABLE rollup_buckets (
 
 -- Per-user totals for users/top: hour (2) and day (3) buckets, by source and event type.
 -- The key serves the upsert and the exact totals of candidate users; the two others give each
--- bucket's users in descending order (the top-N search reads only the head of each list).
+-- bucket's users in descending order (the top-N search reads only the head of each list), and
+-- carry the rest of the row so those reads, and the sums over a window, are index-only.
 CREATE TABLE rollup_user_totals (
   user_id    text        NOT NULL,
   source     text        NOT NULL,
@@ -62,9 +63,10 @@ CREATE TABLE rollup_user_totals (
   revenue    numeric     NOT NULL,
   PRIMARY KEY (user_id, source, grain, bucket, event_type)
 );
-CREATE INDEX rollup_user_totals_events_idx ON rollup_user_totals (grain, source, event_type, bucket, events DESC);
+CREATE INDEX rollup_user_totals_events_idx ON rollup_user_totals (grain, source, event_type, bucket, events DESC)
+  INCLUDE (user_id, revenue);
 CREATE INDEX rollup_user_totals_revenue_idx ON rollup_user_totals (grain, source, event_type, bucket, revenue DESC)
-  WHERE revenue > 0;
+  INCLUDE (user_id, events) WHERE revenue > 0;
 
 DO $$
 BEGIN

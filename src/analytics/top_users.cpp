@@ -69,6 +69,10 @@ class TopUsers {
   std::vector<std::pair<Pair, Figures>> run() {
     if (types_.empty()) return {};
     read_unfolded();
+    // The user sets of the rollups say how long each list is: when all of them together are short,
+    // summing every user is cheaper than a search (sparse data: few events per user and bucket).
+    const Lists l = lists();
+    if (list_rows(l) <= std::max<uint64_t>(kAggregateAllRows, 256 * l.buckets.size() * types_.size())) return everyone();
     for (int depth = 64; depth <= kMaxDepth && !aggregate_all_; depth *= 4) {
       if (auto answer = search(depth)) return *answer;
     }
@@ -77,6 +81,8 @@ class TopUsers {
 
  private:
   static constexpr int kMaxDepth = 4096;
+  static constexpr uint64_t kAggregateAllRows = 20'000;
+
 
   Money score(const Figures& f) const { return by_revenue_ ? f.revenue : Money(f.events); }
 
@@ -119,6 +125,18 @@ class TopUsers {
     return l;
   }
 
+  uint64_t list_rows(const Lists& l) {
+    std::vector<rollup::Level> levels;
+    for (const auto& [source, type] : types_)
+      levels.push_back({source, std::string(*events::stage_of(source, type)), type});
+    const int64_t step = rollup::grain_us(l.grain);
+    uint64_t rows = 0;
+    for (const auto& row : rollup::read_buckets(s_.conn(), {{l.grain, l.buckets.front(), l.buckets.back() + step}},
+                                                levels, rollup::kUsers))
+      rows += row.data.users.size();
+    return rows;
+  }
+
   std::optional<std::vector<std::pair<Pair, Figures>>> search(int depth) {
     const Lists l = lists();
     std::vector<std::string> sources, types, buckets;
@@ -150,6 +168,11 @@ class TopUsers {
       seen[{std::string(pg::text(r.get(), i, 1)), sources[list]}][list] = v;
       ++read[list];
       last[list] = v;
+    }
+    // Every list read to its end: the rows read are all there are, so aggregating them all is as cheap.
+    if (std::all_of(read.begin(), read.end(), [depth](int n) { return n < depth; })) {
+      aggregate_all_ = true;
+      return std::nullopt;
     }
     std::map<std::string, Money> bound;  // per source: the most an unseen (user, source) has folded in W+
     for (std::size_t i = 0; i < n_lists; ++i)
@@ -196,6 +219,7 @@ class TopUsers {
       const bool full = exact.size() >= limit_;
       const Money nth = full ? score(exact[limit_ - 1].second) : 0;
       if (full && nth > unseen_bound && nth > rest) break;                       // nobody else can reach the top N
+      if (full && nth <= unseen_bound) return std::nullopt;  // only reading deeper lowers the bound
       if (!full && unseen_bound == 0 && computed == order.size()) {              // everyone with events is known
         if (by_revenue_ && exact.size() < limit_) {  // zero-revenue users fill the rest, ranked by events
           aggregate_all_ = true;
@@ -260,23 +284,30 @@ class TopUsers {
     return {out.begin(), out.end()};
   }
 
-  // The fallback: every user of the window, aggregated in the database.
+  // Every user of the window, summed in the database (one statement over the day and hour pieces),
+  // plus the folded raw rows of the edges and the unfolded events.
   std::vector<std::pair<Pair, Figures>> everyone() {
     std::map<Pair, Figures> all;
     const auto c = rollup::cover(s_.from_us(), s_.to_us(), Grain::day, Grain::hour);
-    std::vector<std::string> ts_sources, ts_types;
-    for (const auto& [source, type] : types_) {
-      ts_sources.push_back(source);
-      ts_types.push_back(type);
-    }
-    for (const auto& piece : c.pieces) {
+    if (!c.pieces.empty()) {
+      std::vector<std::string> f_sources, f_types, grains, froms, tos;
+      for (const auto& [source, type] : types_) {
+        f_sources.push_back(source);
+        f_types.push_back(type);
+      }
+      for (const auto& piece : c.pieces) {
+        grains.push_back(std::to_string(static_cast<int>(piece.grain)));
+        froms.push_back(ts(piece.from_us));
+        tos.push_back(ts(piece.to_us));
+      }
       pg::Result r = s_.conn().exec_params(
           "SELECT u.user_id, u.source, sum(u.events)::int8, sum(u.revenue)::text"
           " FROM unnest($1::text[], $2::text[]) AS f(source, event_type)"
-          " JOIN rollup_user_totals u ON u.grain = $3::int2 AND u.source = f.source AND u.event_type = f.event_type"
-          " AND u.bucket >= $4::timestamptz AND u.bucket < $5::timestamptz GROUP BY u.user_id, u.source",
-          {pg::array_literal(ts_sources), pg::array_literal(ts_types), std::to_string(static_cast<int>(piece.grain)),
-           ts(piece.from_us), ts(piece.to_us)});
+          " CROSS JOIN unnest($3::int2[], $4::timestamptz[], $5::timestamptz[]) AS p(grain, from_t, to_t)"
+          " JOIN rollup_user_totals u ON u.grain = p.grain AND u.source = f.source AND u.event_type = f.event_type"
+          " AND u.bucket >= p.from_t AND u.bucket < p.to_t GROUP BY u.user_id, u.source",
+          {pg::array_literal(f_sources), pg::array_literal(f_types), pg::array_literal(grains),
+           pg::array_literal(froms), pg::array_literal(tos)});
       for (int i = 0; i < PQntuples(r.get()); ++i)
         all[{std::string(pg::text(r.get(), i, 0)), std::string(pg::text(r.get(), i, 1))}] +=
             Figures{std::stoll(std::string(pg::text(r.get(), i, 2))), *rollup::parse_money(pg::text(r.get(), i, 3))};
@@ -293,8 +324,10 @@ class TopUsers {
     }
     for (const auto& [p, f] : unfolded_) all[p] += f;
     std::vector<std::pair<Pair, Figures>> out(all.begin(), all.end());
-    std::sort(out.begin(), out.end(), [this](const auto& a, const auto& b) { return before(a, b); });
-    if (out.size() > limit_) out.resize(limit_);
+    const std::size_t n = std::min(limit_, out.size());
+    std::partial_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n), out.end(),
+                      [this](const auto& a, const auto& b) { return before(a, b); });
+    out.resize(n);
     return out;
   }
 

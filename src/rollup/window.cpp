@@ -25,6 +25,9 @@ void cover_into(Cover& out, int64_t from, int64_t to, Grain grain, Grain finest)
     }
   } else if (finer_left) {
     cover_into(out, from, to, finer, finest);
+  } else if (from < end && end < to) {  // no whole bucket, but a boundary inside: two edges
+    out.raw.push_back({from, end});
+    out.raw.push_back({end, to});
   } else {
     out.raw.push_back({from, to});
   }
