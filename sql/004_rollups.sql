@@ -14,15 +14,21 @@ ALTER TABLE events ALTER COLUMN tx SET DEFAULT pg_current_xact_id();
 CREATE INDEX IF NOT EXISTS events_tx_idx ON events (tx);
 
 -- One row: how far folding has got.
+-- Hour and day rows exist only for sealed buckets (before hours_sealed_before / days_sealed_before):
+-- the compactor folds events of open hours into minute rows only, and seals an hour (its rows made
+-- from its minute rows) a little after it ends, a day from its hours. So the large rows of the current
+-- hour and day are not rewritten at every fold; readers use minutes (hours) where a bucket is open.
 CREATE TABLE rollup_state (
-  singleton     boolean     PRIMARY KEY DEFAULT true CHECK (singleton),
-  folded_below  xid8        NOT NULL,  -- every committed event with tx < this is in the rollups
-  backfill_next timestamptz,           -- pre-migration events (tx IS NULL) from here ...
-  backfill_to   timestamptz,           -- ... to here (inclusive) are not folded yet; NULL = done
-  folded_at     timestamptz NOT NULL DEFAULT now()
+  singleton           boolean     PRIMARY KEY DEFAULT true CHECK (singleton),
+  folded_below        xid8        NOT NULL,  -- every committed event with tx < this is in the rollups
+  backfill_next       timestamptz,           -- pre-migration events (tx IS NULL) from here ...
+  backfill_to         timestamptz,           -- ... to here (inclusive) are not folded yet; NULL = done
+  hours_sealed_before timestamptz NOT NULL,
+  days_sealed_before  timestamptz NOT NULL,
+  folded_at           timestamptz NOT NULL DEFAULT now()
 );
-INSERT INTO rollup_state (folded_below, backfill_next, backfill_to)
-SELECT '0'::xid8, min(event_time), max(event_time) FROM events;
+INSERT INTO rollup_state (folded_below, backfill_next, backfill_to, hours_sealed_before, days_sealed_before)
+SELECT '0'::xid8, min(event_time), max(event_time), date_trunc('hour', now()), date_trunc('day', now()) FROM events;
 
 -- Dense user ids for the user sets (roaring bitmaps of 32-bit ids). Assigned by the compactor only.
 CREATE TABLE rollup_user_ids (

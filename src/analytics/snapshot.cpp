@@ -97,7 +97,8 @@ std::vector<LevelData> Snapshot::aggregate(const std::vector<rollup::Level>& lev
     const int64_t start = groups ? std::max(from_us_, first + static_cast<int64_t>(g) * step) : from_us_;
     const int64_t end = groups ? std::min(to_us_, first + static_cast<int64_t>(g + 1) * step) : to_us_;
     auto c = rollup::cover(start, end, groups ? *groups : Grain::day);
-    pieces.insert(pieces.end(), c.pieces.begin(), c.pieces.end());
+    const auto sealed = rollup::sealed_pieces(c.pieces, state_);
+    pieces.insert(pieces.end(), sealed.begin(), sealed.end());
     raw.insert(raw.end(), c.raw.begin(), c.raw.end());
   }
   for (auto& row : rollup::read_buckets(conn_, merge_pieces(std::move(pieces)), levels, columns))

@@ -13,6 +13,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr int64_t kDayUs = 86'400'000'000;
+// An hour is sealed this long after it ended (events arrive a little late); a day once its hours are.
+constexpr int64_t kSealGraceUs = 15 * 60'000'000LL;
 
 double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
@@ -74,8 +76,11 @@ std::string describe_difference(const BucketData& stored, const BucketData& expe
 
 }  // namespace
 
-Folder::Folder(pg::Connection& conn, int64_t max_events_per_step)
-    : conn_(conn), max_events_(std::max<int64_t>(1000, max_events_per_step)), backfill_step_us_(3'600'000'000) {}
+Folder::Folder(pg::Connection& conn, int64_t max_events_per_step, std::function<int64_t()> clock)
+    : conn_(conn),
+      max_events_(std::max<int64_t>(1000, max_events_per_step)),
+      clock_(clock ? std::move(clock) : [] { return common::to_unix_us(common::now()); }),
+      backfill_step_us_(3'600'000'000) {}
 
 void Folder::ensure_staging() {
   if (staging_ready_) return;
@@ -103,9 +108,11 @@ void Folder::resolve_users(RawRows& rows, std::vector<std::pair<std::string, uin
   }
 }
 
-void Folder::apply(const Fold& fold, bool merge_existing) {
+void Folder::apply(const Fold& fold, bool merge_existing, const State& state) {
   const auto t0 = Clock::now();
   auto rows = fold.bucket_deltas();
+  // Open hours and days have no rows yet: their events are in the minute rows until sealed.
+  std::erase_if(rows, [&](const auto& entry) { return !state.sealed(entry.first.grain, entry.first.bucket_us); });
   const auto t1 = Clock::now();
   if (merge_existing) {
     std::vector<BucketKey> keys;
@@ -146,13 +153,17 @@ StepResult Folder::step() {
     RawRows rows;
     if (!state.backfill_done()) {
       // Pre-migration events, a stretch of event time per step (sized to about max_events_).
+      // A step ends on a day boundary when it spans one, so each day row is written once.
       const int64_t from = *state.backfill_next_us;
-      const int64_t to = std::min(from + backfill_step_us_, *state.backfill_to_us + 1);
+      int64_t to = from + backfill_step_us_;
+      if (floor_to(Grain::day, to) > from) to = floor_to(Grain::day, to);
+      to = std::min(to, *state.backfill_to_us + 1);
       read_raw(conn_, {}, "e.tx IS NULL AND e.event_time >= $1::timestamptz AND e.event_time < $2::timestamptz",
                {ts(from), ts(to)}, rows);
       const auto n = static_cast<int64_t>(rows.events.size());
-      if (n < max_events_ / 4) backfill_step_us_ = std::min<int64_t>(backfill_step_us_ * 2, 30 * kDayUs);
-      else if (n > max_events_) backfill_step_us_ = std::max<int64_t>(backfill_step_us_ / 2, 1'000'000);
+      const int64_t target = 4 * max_events_;
+      if (n < target / 2) backfill_step_us_ = std::min<int64_t>(backfill_step_us_ * 2, 30 * kDayUs);
+      else if (n > target) backfill_step_us_ = std::max<int64_t>(backfill_step_us_ / 2, 1'000'000);
       if (to > *state.backfill_to_us) {
         next.backfill_next_us.reset();
         next.backfill_to_us.reset();
@@ -184,8 +195,14 @@ StepResult Folder::step() {
         next.folded_below = std::stoull(xmin);
       }
       if (rows.events.empty()) {
-        conn_.exec("ROLLBACK");
-        out.state = state;
+        // Nothing to fold: seal what is due, or leave without writing anything.
+        if (seal(next)) {
+          write_state(conn_, next);
+          conn_.exec("COMMIT");
+        } else {
+          conn_.exec("ROLLBACK");
+        }
+        out.state = next;
         return out;
       }
     }
@@ -195,7 +212,8 @@ StepResult Folder::step() {
     Fold fold;
     for (const auto& e : rows.events) fold.add(e);
     const auto folded_at = Clock::now();
-    apply(fold, true);
+    apply(fold, true, state);
+    seal(next);
     write_state(conn_, next);
     conn_.exec("COMMIT");
     out.events = fold.events();
@@ -210,6 +228,36 @@ StepResult Folder::step() {
   for (auto& [user, id] : assigned) ids_.emplace(std::move(user), id);
   if (ids_.size() > 4'000'000) ids_.clear();  // bounded memory; misses are looked up again
   return out;
+}
+
+bool Folder::seal(State& state) {
+  const int64_t now = clock_();
+  bool sealed = false;
+  // Hours that ended kSealGrace ago: late events after that update the sealed hour row (rare).
+  const int64_t hours_due = floor_to(Grain::hour, now - kSealGraceUs);
+  if (hours_due > state.hours_sealed_before_us) {
+    const int64_t end = std::min(hours_due, state.hours_sealed_before_us + kDayUs);
+    build_coarser(Grain::hour, state.hours_sealed_before_us, end);
+    state.hours_sealed_before_us = end;
+    sealed = true;
+  }
+  const int64_t days_due = floor_to(Grain::day, state.hours_sealed_before_us);
+  if (days_due > state.days_sealed_before_us) {
+    const int64_t end = std::min(days_due, state.days_sealed_before_us + 7 * kDayUs);
+    build_coarser(Grain::day, state.days_sealed_before_us, end);
+    state.days_sealed_before_us = end;
+    sealed = true;
+  }
+  return sealed;
+}
+
+void Folder::build_coarser(Grain grain, int64_t from_us, int64_t to_us) {
+  const Grain finer = grain == Grain::day ? Grain::hour : Grain::minute;
+  std::map<BucketKey, BucketData> rows;
+  for (auto& row : read_buckets(conn_, {{finer, from_us, to_us}}, all_levels(), kAllColumns))
+    rows[BucketKey{grain, floor_to(grain, row.key.bucket_us), row.key.level}].merge(row.data);
+  ensure_staging();
+  write_buckets(conn_, rows, buffer_);
 }
 
 void Folder::rebuild(int64_t from_us, int64_t to_us,
@@ -233,7 +281,7 @@ void Folder::rebuild(int64_t from_us, int64_t to_us,
       resolve_users(rows, assigned);
       Fold fold;
       for (const auto& e : rows.events) fold.add(e);
-      apply(fold, false);
+      apply(fold, false, state);
       conn_.exec("COMMIT");
       events = fold.events();
     } catch (...) {
@@ -267,7 +315,8 @@ std::vector<Difference> Folder::verify(int64_t from_us, int64_t to_us, std::size
         if (e.user_id && !e.user) report("user " + std::string(*e.user_id) + " (folded events) has no dictionary id");
         fold.add(e);
       }
-      const auto expected = fold.bucket_deltas();
+      auto expected = fold.bucket_deltas();
+      std::erase_if(expected, [&](const auto& entry) { return !state.sealed(entry.first.grain, entry.first.bucket_us); });
       std::map<BucketKey, BucketData> stored;
       for (auto& row : read_day_range(conn_, day, day + kDayUs)) stored.emplace(row.key, std::move(row.data));
       for (const auto& [key, data] : expected) {

@@ -121,7 +121,8 @@ std::optional<State> read_state(pg::Connection& conn) {
   }
   pg::Result r = conn.exec_params(
       "SELECT folded_below::text, (extract(epoch FROM backfill_next) * 1000000)::int8,"
-      " (extract(epoch FROM backfill_to) * 1000000)::int8, (extract(epoch FROM folded_at) * 1000000)::int8"
+      " (extract(epoch FROM backfill_to) * 1000000)::int8, (extract(epoch FROM folded_at) * 1000000)::int8,"
+      " (extract(epoch FROM hours_sealed_before) * 1000000)::int8, (extract(epoch FROM days_sealed_before) * 1000000)::int8"
       " FROM rollup_state");
   if (PQntuples(r.get()) != 1) throw std::runtime_error("rollup: rollup_state must hold exactly one row");
   State s;
@@ -129,6 +130,8 @@ std::optional<State> read_state(pg::Connection& conn) {
   s.backfill_next_us = opt_int_at(r.get(), 0, 1);
   s.backfill_to_us = opt_int_at(r.get(), 0, 2);
   s.folded_at_us = int_at(r.get(), 0, 3);
+  s.hours_sealed_before_us = int_at(r.get(), 0, 4);
+  s.days_sealed_before_us = int_at(r.get(), 0, 5);
   if (!s.backfill_next_us || !s.backfill_to_us || *s.backfill_next_us > *s.backfill_to_us) {
     s.backfill_next_us.reset();
     s.backfill_to_us.reset();
@@ -142,8 +145,32 @@ void write_state(pg::Connection& conn, const State& s) {
   if (s.backfill_to_us && s.backfill_next_us) to = ts(*s.backfill_to_us);
   conn.exec_params(
       "UPDATE rollup_state SET folded_below = $1::xid8, backfill_next = $2::timestamptz, backfill_to = $3::timestamptz,"
-      " folded_at = now()",
-      {std::to_string(s.folded_below), next, to});
+      " hours_sealed_before = $4::timestamptz, days_sealed_before = $5::timestamptz, folded_at = now()",
+      {std::to_string(s.folded_below), next, to, ts(s.hours_sealed_before_us), ts(s.days_sealed_before_us)});
+}
+
+std::vector<Piece> sealed_pieces(const std::vector<Piece>& pieces, const State& state) {
+  std::vector<Piece> out;
+  std::vector<Piece> todo(pieces.rbegin(), pieces.rend());
+  while (!todo.empty()) {
+    const Piece p = todo.back();
+    todo.pop_back();
+    if (p.grain == Grain::minute) {
+      out.push_back(p);
+      continue;
+    }
+    const int64_t sealed_before = p.grain == Grain::hour ? state.hours_sealed_before_us : state.days_sealed_before_us;
+    const Grain finer = p.grain == Grain::hour ? Grain::minute : Grain::hour;
+    if (p.to_us <= sealed_before) {
+      out.push_back(p);
+    } else if (p.from_us >= sealed_before) {
+      todo.push_back({finer, p.from_us, p.to_us});
+    } else {  // sealed_before is aligned to the grain: split there
+      out.push_back({p.grain, p.from_us, sealed_before});
+      todo.push_back({finer, sealed_before, p.to_us});
+    }
+  }
+  return out;
 }
 
 std::vector<Level> all_levels() {

@@ -1,7 +1,11 @@
 // serve-analytics against a real PostgreSQL: a deterministic generated dataset is loaded straight into
 // `events`, and every endpoint and filter is compared with an independent computation in C++ over the
-// same generated data (no SQL). Also: bad parameters, injection attempts, statement timeout, database
-// down, metrics, and real responses checked against the served OpenAPI document.
+// same generated data (no SQL). Two databases hold the same events in the two states the read path
+// combines: "analytics" with half of them folded into the rollups and half not folded yet (answered
+// from raw rows), "analytics_folded" with all of them folded, its hours and days sealed one by one
+// from minute rows. Both servers must give byte-identical answers, equal to the independent ones.
+// Also: bad parameters, injection attempts, statement timeout, database down, metrics, real responses
+// checked against the served OpenAPI document, and `eventhub rollup verify` on both databases.
 #define CATCH_CONFIG_MAIN
 #include <catch2/catch.hpp>
 
@@ -13,6 +17,7 @@
 
 #include <eventhub/pg/connection.hpp>
 #include <eventhub/pg/migrations.hpp>
+#include <eventhub/rollup/folder.hpp>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -155,46 +160,98 @@ struct Filter {
 
 int64_t cents_of(const json::value& v) { return std::llround(v.to_number<double>() * 100); }
 
+void insert(eventhub::pg::Connection& conn, const std::vector<const Ev*>& events) {
+  conn.exec("BEGIN");
+  for (const Ev* e : events) {
+    conn.exec_params(
+        "INSERT INTO events (event_id, source, funnel_stage, event_type, event_time, user_id, country, campaign_id,"
+        " purchase_amount, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '{}')",
+        {e->id, e->source, e->stage, e->type, iso(e->time), e->user, e->country, e->campaign,
+         e->amount ? std::optional<std::string>(amount_text(*e->amount)) : std::nullopt});
+  }
+  conn.exec("COMMIT");
+}
+
+// Folds until nothing is pending (the worker's compactor does the same, step by step).
+void fold_all(eventhub::pg::Connection& conn) {
+  eventhub::rollup::Folder folder(conn, 1000);
+  for (int i = 0; i < 100'000; ++i) {
+    const auto r = folder.step();
+    REQUIRE(r.locked);
+    if (!r.more && r.events == 0) return;
+  }
+  FAIL("folding did not finish");
+}
+
 class Fixture {
  public:
   Fixture() : now_(std::chrono::duration_cast<std::chrono::microseconds>(
                        std::chrono::system_clock::now().time_since_epoch()).count()),
               data_(generate(now_)) {
+    std::vector<const Ev*> all, even, odd;
+    for (const auto& e : data_.events) {
+      all.push_back(&e);
+      (all.size() % 2 ? even : odd).push_back(&e);
+    }
+    // Half folded, half committed after the fold: the answers add raw rows to rollup rows.
     pg_.create_database("analytics");
     url_ = pg_.url("analytics");
-    eventhub::pg::Connection conn(url_, 5000);
-    eventhub::pg::migrate(conn);
-    conn.exec("BEGIN");
-    for (const auto& e : data_.events) {
-      conn.exec_params(
-          "INSERT INTO events (event_id, source, funnel_stage, event_type, event_time, user_id, country, campaign_id,"
-          " purchase_amount, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '{}')",
-          {e.id, e.source, e.stage, e.type, iso(e.time), e.user, e.country, e.campaign,
-           e.amount ? std::optional<std::string>(amount_text(*e.amount)) : std::nullopt});
+    {
+      eventhub::pg::Connection conn(url_, 5000);
+      eventhub::pg::migrate(conn);
+      insert(conn, even);
+      fold_all(conn);
+      insert(conn, odd);
+      conn.exec("ANALYZE events");
     }
-    conn.exec("COMMIT");
-    conn.exec("ANALYZE events");
+    // All folded, with no hour or day sealed before the data: every hour and day row is built from
+    // minute rows by the seal steps.
+    pg_.create_database("analytics_folded");
+    folded_url_ = pg_.url("analytics_folded");
+    {
+      eventhub::pg::Connection conn(folded_url_, 5000);
+      eventhub::pg::migrate(conn);
+      conn.exec("UPDATE rollup_state SET hours_sealed_before = '" + iso(kT0 - 4 * kDay) +
+                "', days_sealed_before = '" + iso(kT0 - 4 * kDay) + "'");
+      insert(conn, all);
+      fold_all(conn);
+      conn.exec("ANALYZE events");
+    }
     port_ = free_port();
-    process_ = std::make_unique<EventhubProcess>(std::vector<std::string>{
-        "serve-analytics", "--host", "127.0.0.1", "--port", std::to_string(port_), "--database-url", url_,
-        "--log-level", "warn", "--db-pool-max", "4", "--db-pool-min", "1", "--query-threads", "4"});
-    process_->wait_ready(port_, std::chrono::seconds(20), "/health/readiness");
+    process_ = start(url_, port_);
+    folded_port_ = free_port();
+    folded_process_ = start(folded_url_, folded_port_);
   }
 
+  static std::unique_ptr<EventhubProcess> start(const std::string& url, uint16_t port) {
+    auto p = std::make_unique<EventhubProcess>(std::vector<std::string>{
+        "serve-analytics", "--host", "127.0.0.1", "--port", std::to_string(port), "--database-url", url,
+        "--log-level", "warn", "--db-pool-max", "4", "--db-pool-min", "1", "--query-threads", "4"});
+    p->wait_ready(port, std::chrono::seconds(20), "/health/readiness");
+    return p;
+  }
+
+  // The answer of the half-folded database; the fully folded one must give the same body.
   json::value get_json(const std::string& target, int expected_status = 200) {
     const auto r = http_get(port_, target);
     INFO(target << " -> " << r.status << " " << r.body);
     REQUIRE(r.status == expected_status);
     REQUIRE(r.header("content-type").value_or("").find("application/json") == 0);
+    if (folded_process_) {
+      const auto f = http_get(folded_port_, target);
+      INFO("fully folded database -> " << f.status << " " << f.body);
+      CHECK(f.status == r.status);
+      CHECK(f.body == r.body);
+    }
     return json::parse(r.body);
   }
 
   PostgresServer pg_;
   int64_t now_;
   Dataset data_;
-  std::string url_;
-  uint16_t port_ = 0;
-  std::unique_ptr<EventhubProcess> process_;
+  std::string url_, folded_url_;
+  uint16_t port_ = 0, folded_port_ = 0;
+  std::unique_ptr<EventhubProcess> process_, folded_process_;
 };
 
 Fixture& fx() {
@@ -295,20 +352,26 @@ TEST_CASE("timeseries buckets every minute/hour/day of the window, gaps filled w
       const auto v = fx().get_json("/analytics/timeseries?granularity=" + std::string(name) + "&" + f.query());
       CHECK(v.at("granularity").as_string() == name);
       const int64_t first = f.from / step * step;  // dates here are after 1970: plain division floors
-      std::map<int64_t, std::pair<int64_t, int64_t>> buckets;  // start -> count, revenue units
-      for (int64_t b = first; b < f.to; b += step) buckets[b] = {0, 0};
+      struct Point {
+        int64_t count = 0, revenue = 0;
+        std::set<std::string> users;
+      };
+      std::map<int64_t, Point> buckets;  // start -> count, revenue units, distinct users
+      for (int64_t b = first; b < f.to; b += step) buckets[b] = {};
       for (const Ev* e : matching(f)) {
         auto& b = buckets.at(e->time / step * step);
-        ++b.first;
-        b.second += e->amount.value_or(0);
+        ++b.count;
+        b.revenue += e->amount.value_or(0);
+        if (e->user) b.users.insert(*e->user);
       }
       const auto& points = v.at("points").as_array();
       REQUIRE(points.size() == buckets.size());
       std::size_t i = 0;
-      for (const auto& [start, cr] : buckets) {
+      for (const auto& [start, p] : buckets) {
         CHECK(points[i].at("bucket").as_string() == iso(start, false));
-        CHECK(points[i].at("count").as_int64() == cr.first);
-        CHECK(cents_of(points[i].at("revenue")) == to_cents(cr.second));
+        CHECK(points[i].at("count").as_int64() == p.count);
+        CHECK(cents_of(points[i].at("revenue")) == to_cents(p.revenue));
+        CHECK(points[i].at("users").as_int64() == static_cast<int64_t>(p.users.size()));
         ++i;
       }
     }
@@ -397,6 +460,12 @@ TEST_CASE("countries: events, users, revenue; null country grouped; unicode name
   }
   CHECK(saw_unicode);
   CHECK(saw_null);
+  // limit keeps the first countries of the same order
+  const auto all = fx().get_json("/analytics/countries?" + main_window().query());
+  const auto top3 = fx().get_json("/analytics/countries?limit=3&" + main_window().query());
+  REQUIRE(all.at("countries").as_array().size() > 3);
+  REQUIRE(top3.at("countries").as_array().size() == 3);
+  for (std::size_t i = 0; i < 3; ++i) CHECK(top3.at("countries").at(i) == all.at("countries").at(i));
 }
 
 TEST_CASE("top campaigns and top users by events and revenue, with limits", "[analytics]") {
@@ -648,6 +717,18 @@ TEST_CASE("real responses conform to the served OpenAPI document", "[analytics]"
   }
 }
 
+TEST_CASE("rollup verify: both databases' rollups equal a recomputation from their events", "[analytics]") {
+  auto& f = fx();
+  for (const auto* url : {&f.url_, &f.folded_url_}) {
+    INFO(*url);
+    EventhubProcess verify({"rollup", "verify", "--database-url", *url, "--progress", "none"});
+    CHECK(verify.wait_exit(std::chrono::seconds(60)) == 0);
+  }
+  // The half-folded one holds unfolded events, and the answers counted them all (tests above).
+  CHECK(std::stoll(f.pg_.query_scalar("analytics", "SELECT count(*) FROM events e, rollup_state s WHERE e.tx >= s.folded_below")) > 0);
+  CHECK(f.pg_.query_scalar("analytics_folded", "SELECT count(*) FROM events e, rollup_state s WHERE e.tx >= s.folded_below") == "0");
+}
+
 TEST_CASE("metrics count queries and errors by endpoint", "[analytics]") {
   auto& f = fx();
   f.get_json("/analytics/funnel?" + main_window().query());
@@ -706,4 +787,5 @@ TEST_CASE("database down answers 503 and readiness fails; both recover", "[analy
   CHECK(wait_until(std::chrono::seconds(15), [&] { return http_get(f.port_, "/health/readiness").status == 200; }));
   CHECK(wait_until(std::chrono::seconds(15), [&] { return http_get(f.port_, target).status == 200; }));
   CHECK(f.process_->stop() == 0);
+  CHECK(f.folded_process_->stop() == 0);
 }

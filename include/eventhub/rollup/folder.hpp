@@ -38,8 +38,10 @@ struct Difference {
 class Folder {
  public:
   // `conn` stays owned by the caller and must outlive the Folder; the Folder creates its staging
-  // tables on it at the first write.
-  explicit Folder(pg::Connection& conn, int64_t max_events_per_step = 50'000);
+  // tables on it at the first write. `clock` (Unix µs) decides which hours and days are due to be
+  // sealed: the system clock, or a test's.
+  explicit Folder(pg::Connection& conn, int64_t max_events_per_step = 50'000,
+                  std::function<int64_t()> clock = nullptr);
 
   // Folds what is pending: pre-migration events first (a chunk of event time), then committed new
   // events in tx order. Does nothing (locked = false) when another writer holds the lock.
@@ -57,11 +59,15 @@ class Folder {
  private:
   // Ids of the events' users (assigning new ones); fills RawEvent::user.
   void resolve_users(RawRows& rows, std::vector<std::pair<std::string, uint32_t>>& assigned);
-  void apply(const Fold& fold, bool merge_existing);
+  void apply(const Fold& fold, bool merge_existing, const State& state);
+  // Seals the hours and days that are due (their rows made from the finer rows); true when it did.
+  bool seal(State& state);
+  void build_coarser(Grain grain, int64_t from_us, int64_t to_us);
   void ensure_staging();
 
   pg::Connection& conn_;
   int64_t max_events_;
+  std::function<int64_t()> clock_;
   int64_t backfill_step_us_;
   bool staging_ready_ = false;
   std::string buffer_;

@@ -23,9 +23,19 @@ struct State {
   uint64_t folded_below = 0;              // xid8: every committed event with tx < this is folded
   std::optional<int64_t> backfill_next_us;  // pre-migration events from here ...
   std::optional<int64_t> backfill_to_us;    // ... to here (inclusive) are not folded yet
+  int64_t hours_sealed_before_us = 0;       // hour rows exist for hours before this only
+  int64_t days_sealed_before_us = 0;        // day rows exist for days before this only
   int64_t folded_at_us = 0;
   bool backfill_done() const { return !backfill_next_us; }
+  // Whether rows of this grain are kept for the bucket starting at `bucket_us` (minutes always).
+  bool sealed(Grain grain, int64_t bucket_us) const {
+    return grain == Grain::minute || (grain == Grain::hour ? bucket_us < hours_sealed_before_us
+                                                           : bucket_us < days_sealed_before_us);
+  }
 };
+
+// The cover's pieces with every hour or day bucket that is not sealed replaced by its finer buckets.
+std::vector<Piece> sealed_pieces(const std::vector<Piece>& pieces, const State& state);
 
 // nullopt when the database has no rollup tables (migration 004 not applied).
 std::optional<State> read_state(pg::Connection& conn);
