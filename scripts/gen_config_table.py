@@ -10,9 +10,12 @@ import re
 import subprocess
 import sys
 
-COMMANDS = ["", "serve-ingest", "run-worker", "serve-analytics", "all", "migrate", "publish", "dlq", "dlq replay"]
+COMMANDS = ["", "serve-ingest", "run-worker", "serve-analytics", "all", "migrate", "rollup", "rollup verify", "publish",
+            "dlq", "dlq replay"]
 BEGIN, END = "<!-- config-table:begin -->", "<!-- config-table:end -->"
-OPTION = re.compile(r"^  (?:-\w,)?(--[\w-]+)(?: ([A-Z]+)(?::[^=(]*)?)?(?:=(\S*))?(?: \(Env:(\w+)\))?\s*$")
+# "  --flag TYPE:CHECK=default (Env:NAME)" with the description on the next line, or on the same
+# line after two spaces when the flag part is short; boolean flags print "--flag{false}".
+OPTION = re.compile(r"^  (?:-\w,)?(--[\w-]+)(?:\{[^}]*\})?(?: ([A-Z]+)(?::[^=(]*)?)?(?:=(\S*))?(?: \(Env:(\w+)\))?(?:\s{2,}(\S.*))?\s*$")
 
 
 def options_of(binary, command):
@@ -23,7 +26,7 @@ def options_of(binary, command):
         m = OPTION.match(line)
         if not m or m.group(1) in ("--help", "--version"):
             continue
-        desc = lines[i + 1].strip() if i + 1 < len(lines) and lines[i + 1].startswith(" " * 20) else ""
+        desc = m.group(5) or (lines[i + 1].strip() if i + 1 < len(lines) and lines[i + 1].startswith(" " * 20) else "")
         result.append((m.group(1), m.group(4) or "", m.group(3) or "", desc))
     return result
 

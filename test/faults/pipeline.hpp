@@ -5,7 +5,9 @@
 // (honouring Retry-After) and transport errors with the same body, and records every eventId the
 // ingest acknowledged (202 minus `rejected`) and every eventId it ever sent. `verify()` waits until
 // the EVENTS work queue is drained and then checks the promise: every acknowledged eventId is in
-// `events` exactly once, nothing there that was never sent, the DLQ is empty.
+// `events` exactly once, nothing there that was never sent, the DLQ is empty; then it waits until the
+// workers' compactors folded every stored event into the analytics rollups and runs `eventhub rollup
+// verify`, so every fault also proves the rollups exact (nothing folded twice, nothing lost).
 
 #include "eventhub_process.hpp"
 #include "http_client.hpp"
@@ -352,6 +354,28 @@ class Pipeline {
     }
   }
 
+  // Every stored event folded by a compactor (none with tx at or above the watermark), and the
+  // rollups equal a recomputation from the stored rows.
+  void check_rollups(std::int64_t rows_now, milliseconds timeout = seconds(30)) {
+    const auto unfolded = [&]() -> std::int64_t {
+      try {
+        return std::stoll(pg.query_scalar(db, "SELECT count(*) FROM events e, rollup_state s WHERE e.tx >= s.folded_below"));
+      } catch (const std::exception&) {
+        return -1;
+      }
+    };
+    const bool folded = wait_until(timeout, [&] { return unfolded() == 0; }, milliseconds(200));
+    INFO("events not folded into the rollups yet: " << unfolded() << " of " << rows_now);
+    CHECK(folded);
+    EventhubProcess check({"rollup", "verify", "--database-url", pg.url(db), "--progress", "none", "--log-level", "warn"});
+    const auto rc = check.wait_exit(seconds(60));
+    INFO("rollup verify output: " << check.log_tail());
+    CHECK(rc == 0);
+    CHECK(std::stoll(pg.query_scalar(db, "SELECT COALESCE(sum(events), 0) FROM rollup_buckets"
+                                         " WHERE grain = 1 AND source = '' AND funnel_stage = '' AND event_type = ''")) ==
+          rows_now);
+  }
+
   // Waits until the work queue is empty (every message persisted and acked), then checks the
   // promise for everything `load` recorded. Returns the number of rows.
   std::int64_t verify(const LoadClient& load, milliseconds timeout = seconds(45)) {
@@ -404,6 +428,7 @@ class Pipeline {
     const auto st = stream_states(nats);
     REQUIRE(st);
     CHECK(st->dlq == 0);                          // nothing dead-lettered
+    check_rollups(static_cast<std::int64_t>(rows_now.size()));
     WARN("acknowledged " << acked.size() << ", sent " << sent.size() << ", rows " << rows_now.size()
                          << ", redeliveries " << st->redelivered << "; requests " << stats.requests << " (202 "
                          << stats.accepted_202 << ", 429 " << stats.busy_429 << ", 503 " << stats.unavailable_503
