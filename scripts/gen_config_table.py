@@ -15,7 +15,7 @@ COMMANDS = ["", "serve-ingest", "run-worker", "serve-analytics", "all", "migrate
 BEGIN, END = "<!-- config-table:begin -->", "<!-- config-table:end -->"
 # "  --flag TYPE:CHECK=default (Env:NAME)" with the description on the next line, or on the same
 # line after two spaces when the flag part is short; boolean flags print "--flag{false}".
-OPTION = re.compile(r"^  (?:-\w,)?(--[\w-]+)(?:\{[^}]*\})?(?: ([A-Z]+)(?::[^=(]*)?)?(?:=(\S*))?(?: \(Env:(\w+)\))?(?:\s+(\S.*))?\s*$")
+OPTION = re.compile(r"^  (?:-\w,)?(--[\w-]+)(?:\{[^}]*\})?(?: ([A-Z]+)(?::[^=(]*)?)?(?:=(\S*))?(?: \.\.\.)?(?: \(Env:(\w+)\))?(?:\s+(\S.*))?\s*$")
 
 
 def options_of(binary, command):
