@@ -21,8 +21,11 @@ CREATE INDEX IF NOT EXISTS events_tx_idx ON events (tx);
 CREATE TABLE rollup_state (
   singleton           boolean     PRIMARY KEY DEFAULT true CHECK (singleton),
   folded_below        xid8        NOT NULL,  -- every committed event with tx < this is in the rollups
-  backfill_next       timestamptz,           -- pre-migration events (tx IS NULL) from here ...
+  backfill_next       timestamptz,           -- events of the backfill from here ...
   backfill_to         timestamptz,           -- ... to here (inclusive) are not folded yet; NULL = done
+  backfill_tx         xid8,                  -- the backfill's events: tx = this (a transaction too large
+                                             -- to fold in one step, e.g. a bulk import), or when NULL
+                                             -- the pre-migration events (tx IS NULL)
   hours_sealed_before timestamptz NOT NULL,
   days_sealed_before  timestamptz NOT NULL,
   folded_at           timestamptz NOT NULL DEFAULT now()

@@ -79,16 +79,28 @@ void Connection::exec(const std::string& sql) {
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) throw error_from(r.get(), "query failed");
 }
 
-Result Connection::exec_params(const std::string& sql, const std::vector<std::optional<std::string>>& params) {
+Result Connection::exec_params(const std::string& sql, const std::vector<std::optional<std::string>>& params,
+                               ResultFormat format) {
   if (!conn_) throw Error("PostgreSQL: not connected");
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
   Result r{PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
-                        nullptr, 0)};
+                        nullptr, format == ResultFormat::binary ? 1 : 0)};
   const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) throw error_from(r.get(), "query failed");
   return r;
+}
+
+int64_t binary_int(const PGresult* r, int row, int col) {
+  const auto* p = reinterpret_cast<const unsigned char*>(PQgetvalue(r, row, col));
+  const int n = PQgetlength(r, row, col);
+  if (n != 2 && n != 4 && n != 8) throw Error("PostgreSQL: binary integer of " + std::to_string(n) + " bytes");
+  uint64_t v = 0;
+  for (int i = 0; i < n; ++i) v = (v << 8) | p[i];
+  // Sign-extend from the column's width.
+  const int shift = 64 - 8 * n;
+  return static_cast<int64_t>(v << shift) >> shift;
 }
 
 std::string redact(std::string_view url) { return common::redact_secrets(url); }

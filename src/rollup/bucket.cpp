@@ -27,15 +27,27 @@ std::vector<Level> levels_for(const std::optional<std::string>& source, const st
   return out;
 }
 
+namespace {
+// Both maps are sorted: walk them together, inserting with a hint (no search per key).
+template <class Map, class Add>
+void merge_sorted(Map& into, const Map& from, Add add) {
+  auto hint = into.begin();
+  for (const auto& [key, value] : from) {
+    while (hint != into.end() && hint->first < key) ++hint;
+    if (hint == into.end() || key < hint->first) hint = into.emplace_hint(hint, key, typename Map::mapped_type{});
+    add(hint->second, value);
+  }
+}
+}  // namespace
+
 void BucketData::merge(const BucketData& other) {
   totals += other.totals;
   users |= other.users;
-  for (const auto& [country, cell] : other.countries) {
-    CountryCell& mine = countries[country];
+  merge_sorted(countries, other.countries, [](CountryCell& mine, const CountryCell& cell) {
     mine.totals += cell.totals;
     mine.users |= cell.users;
-  }
-  for (const auto& [campaign, t] : other.campaigns) campaigns[campaign] += t;
+  });
+  merge_sorted(campaigns, other.campaigns, [](Totals& mine, const Totals& t) { mine += t; });
 }
 
 // Blob format (little endian, version byte first so the format can change):

@@ -37,17 +37,6 @@ State require_state(pg::Connection& conn) {
   return *state;
 }
 
-// Rows with tx below the watermark, and pre-migration rows the backfill has passed: what the
-// stored rollups hold. Parameters $n and $n+1: folded_below, backfill_next.
-std::string folded_predicate(const State& s, std::vector<std::optional<std::string>>& params) {
-  params.push_back(std::to_string(s.folded_below));
-  const std::string wm = "$" + std::to_string(params.size()) + "::xid8";
-  if (s.backfill_done()) return "(e.tx IS NULL OR e.tx < " + wm + ")";
-  params.push_back(ts(*s.backfill_next_us));
-  return "((e.tx IS NULL AND e.event_time < $" + std::to_string(params.size()) + "::timestamptz) OR e.tx < " + wm +
-         ")";
-}
-
 std::string level_name(const Level& l) {
   auto part = [](const std::string& v) { return v.empty() ? std::string("*") : v; };
   return part(l.source) + "/" + part(l.funnel_stage) + "/" + part(l.event_type);
@@ -158,8 +147,9 @@ StepResult Folder::step() {
       int64_t to = from + backfill_step_us_;
       if (floor_to(Grain::day, to) > from) to = floor_to(Grain::day, to);
       to = std::min(to, *state.backfill_to_us + 1);
-      read_raw(conn_, {}, "e.tx IS NULL AND e.event_time >= $1::timestamptz AND e.event_time < $2::timestamptz",
-               {ts(from), ts(to)}, rows);
+      std::vector<std::optional<std::string>> params{ts(from), ts(to)};
+      const std::string which = backfill_condition(state, params);
+      read_raw(conn_, {}, which + " AND e.event_time >= $1::timestamptz AND e.event_time < $2::timestamptz", params, rows);
       const auto n = static_cast<int64_t>(rows.events.size());
       const int64_t target = 4 * max_events_;
       if (n < target / 2) backfill_step_us_ = std::min<int64_t>(backfill_step_us_ * 2, 30 * kDayUs);
@@ -167,6 +157,7 @@ StepResult Folder::step() {
       if (to > *state.backfill_to_us) {
         next.backfill_next_us.reset();
         next.backfill_to_us.reset();
+        next.backfill_tx.reset();
       } else {
         next.backfill_next_us = to;
       }
@@ -181,9 +172,24 @@ StepResult Folder::step() {
         // Stop before the first transaction that did not fit: a transaction is folded whole.
         const uint64_t cut = rows.tx[static_cast<std::size_t>(max_events_)];
         if (cut == rows.tx.front()) {
-          rows = RawRows{};
-          read_raw(conn_, {.with_tx = true}, "e.tx = $1::xid8", {std::to_string(cut)}, rows);
+          // One transaction larger than a step (a bulk import): it becomes a backfill, folded a
+          // stretch of event time per step like pre-migration events; the watermark moves past it.
+          pg::Result span = conn_.exec_params(
+              "SELECT (extract(epoch FROM min(event_time)) * 1000000)::int8,"
+              " (extract(epoch FROM max(event_time)) * 1000000)::int8 FROM events WHERE tx = $1::xid8",
+              {std::to_string(cut)});
+          next.backfill_tx = cut;
+          next.backfill_next_us = std::stoll(std::string(pg::text(span.get(), 0, 0)));
+          next.backfill_to_us = std::stoll(std::string(pg::text(span.get(), 0, 1)));
           next.folded_below = cut + 1;
+          backfill_step_us_ = 3'600'000'000;
+          write_state(conn_, next);
+          conn_.exec("COMMIT");
+          log::info("rollup: a transaction too large for one step is folded as a backfill", "tx", cut);
+          out.more = true;
+          out.backfilling = true;
+          out.state = next;
+          return out;
         } else {
           const auto keep = static_cast<std::size_t>(std::lower_bound(rows.tx.begin(), rows.tx.end(), cut) - rows.tx.begin());
           rows.events.resize(keep);
@@ -274,7 +280,7 @@ void Folder::rebuild(int64_t from_us, int64_t to_us,
                                  "to finish, then rebuild");
       delete_day_range(conn_, day, day + kDayUs);
       std::vector<std::optional<std::string>> params{ts(day), ts(day + kDayUs)};
-      const std::string folded = folded_predicate(state, params);
+      const std::string folded = folded_condition(state, params);
       RawRows rows;
       read_raw(conn_, {}, "e.event_time >= $1::timestamptz AND e.event_time < $2::timestamptz AND " + folded, params,
                rows);
@@ -306,7 +312,7 @@ std::vector<Difference> Folder::verify(int64_t from_us, int64_t to_us, std::size
     try {
       const State state = require_state(conn_);
       std::vector<std::optional<std::string>> params{ts(day), ts(day + kDayUs)};
-      const std::string folded = folded_predicate(state, params);
+      const std::string folded = folded_condition(state, params);
       RawRows rows;
       read_raw(conn_, {.with_ids = true},
                "e.event_time >= $1::timestamptz AND e.event_time < $2::timestamptz AND " + folded, params, rows);

@@ -95,15 +95,19 @@ int run_migrate(const common::RollupToolConfig& c) {
   for (const auto& v : applied) list += (list.empty() ? "" : ",") + v;
   log::info("migrations applied", "count", applied.size(), "versions", list.empty() ? "none" : list);
 
-  // Events stored before the rollup migration: fold them now, a chunk of event time per transaction,
-  // so an interrupted run keeps what it did and the next one continues.
+  // Fold what is stored: events from before the rollup migration (a stretch of event time per
+  // transaction, so an interrupted run keeps what it did and the next one continues), then events
+  // committed since, up to what was committed when this command started (workers may keep writing;
+  // their compactors fold the rest).
+  pg::Result snapshot = conn.exec_params("SELECT pg_snapshot_xmin(pg_current_snapshot())::text");
+  const uint64_t target = std::stoull(std::string(pg::text(snapshot.get(), 0, 0)));
   Folder folder(conn);
   auto state = read_state(conn);
-  if (!state || state->backfill_done()) return 0;
-  const int64_t first = *state->backfill_next_us, last = *state->backfill_to_us;
+  if (!state) return 0;
   Progress progress(c.progress);
   const auto started = Clock::now();
   int64_t events = 0;
+  std::optional<std::pair<int64_t, int64_t>> span;  // of the backfill being shown
   for (;;) {
     const StepResult r = folder.step();
     if (!r.locked) {  // a worker's compactor holds the lock; it folds the same backlog
@@ -113,17 +117,25 @@ int run_migrate(const common::RollupToolConfig& c) {
       events += r.events;
       state = r.state;
     }
-    if (!state || state->backfill_done()) break;
-    const double done = static_cast<double>(*state->backfill_next_us - first) / static_cast<double>(last - first + 1);
+    if (!state) break;
+    if (state->backfill_done() && ((r.locked && !r.more) || state->folded_below >= target)) break;
     const double secs = std::chrono::duration<double>(Clock::now() - started).count();
-    char line[160];
-    std::snprintf(line, sizeof line, "rollups: building from stored events %5.1f%%  up to %s  %lld events folded (%.0f/s)",
-                  100 * done, day_text(*state->backfill_next_us).c_str(), static_cast<long long>(events),
-                  secs > 0 ? static_cast<double>(events) / secs : 0.0);
+    const double rate = secs > 0 ? static_cast<double>(events) / secs : 0.0;
+    char line[200];
+    if (!state->backfill_done()) {
+      if (!span || span->second != *state->backfill_to_us) span.emplace(*state->backfill_next_us, *state->backfill_to_us);
+      const double done = static_cast<double>(*state->backfill_next_us - span->first) /
+                          static_cast<double>(std::max<int64_t>(1, span->second - span->first + 1));
+      std::snprintf(line, sizeof line, "rollups: folding stored events %5.1f%%  up to %s  %lld events folded (%.0f/s)",
+                    100 * done, day_text(*state->backfill_next_us).c_str(), static_cast<long long>(events), rate);
+    } else {
+      std::snprintf(line, sizeof line, "rollups: folding events committed since  %lld events folded (%.0f/s)",
+                    static_cast<long long>(events), rate);
+    }
     progress.update(line);
   }
   char line[160];
-  std::snprintf(line, sizeof line, "rollups: built from %lld stored events in %.1f s", static_cast<long long>(events),
+  std::snprintf(line, sizeof line, "rollups: %lld stored events folded in %.1f s", static_cast<long long>(events),
                 std::chrono::duration<double>(Clock::now() - started).count());
   progress.done(line);
   return 0;

@@ -72,23 +72,26 @@ std::string bucket_select(unsigned columns) {
   std::string s =
       "b.grain, (extract(epoch FROM b.bucket) * 1000000)::int8, b.source, b.funnel_stage, b.event_type, b.events,"
       " b.purchases, b.revenue::text, ";
-  s += (columns & kUsers) ? "b.users, " : "NULL, ";
-  s += (columns & kCountries) ? "b.countries, " : "NULL, ";
-  s += (columns & kCampaigns) ? "b.campaigns" : "NULL";
+  s += (columns & kUsers) ? "b.users, " : "NULL::bytea, ";
+  s += (columns & kCountries) ? "b.countries, " : "NULL::bytea, ";
+  s += (columns & kCampaigns) ? "b.campaigns" : "NULL::bytea";
   return s;
 }
 
+// A bucket row read in binary format (bucket_select's columns).
 StoredRow row_at(const PGresult* r, int i) {
   StoredRow row;
-  row.key.grain = grain_at(r, i, 0);
-  row.key.bucket_us = int_at(r, i, 1);
+  const int64_t g = pg::binary_int(r, i, 0);
+  if (g < 1 || g > 3) throw std::runtime_error("rollup: unknown grain " + std::to_string(g));
+  row.key.grain = static_cast<Grain>(g);
+  row.key.bucket_us = pg::binary_int(r, i, 1);
   row.key.level = Level{std::string(pg::text(r, i, 2)), std::string(pg::text(r, i, 3)), std::string(pg::text(r, i, 4))};
-  row.data.totals.events = int_at(r, i, 5);
-  row.data.totals.purchases = int_at(r, i, 6);
-  row.data.totals.revenue = money_at(r, i, 7);
-  if (!pg::is_null(r, i, 8)) row.data.users = UserSet::deserialize(pg::bytea_from_text(pg::text(r, i, 8)));
-  if (!pg::is_null(r, i, 9)) row.data.countries = decode_countries(pg::bytea_from_text(pg::text(r, i, 9)));
-  if (!pg::is_null(r, i, 10)) row.data.campaigns = decode_campaigns(pg::bytea_from_text(pg::text(r, i, 10)));
+  row.data.totals.events = pg::binary_int(r, i, 5);
+  row.data.totals.purchases = pg::binary_int(r, i, 6);
+  row.data.totals.revenue = money_at(r, i, 7);  // numeric sent as text (a text-typed column)
+  if (!pg::is_null(r, i, 8)) row.data.users = UserSet::deserialize(pg::text(r, i, 8));
+  if (!pg::is_null(r, i, 9)) row.data.countries = decode_countries(pg::text(r, i, 9));
+  if (!pg::is_null(r, i, 10)) row.data.campaigns = decode_campaigns(pg::text(r, i, 10));
   return row;
 }
 
@@ -122,8 +125,8 @@ std::optional<State> read_state(pg::Connection& conn) {
   pg::Result r = conn.exec_params(
       "SELECT folded_below::text, (extract(epoch FROM backfill_next) * 1000000)::int8,"
       " (extract(epoch FROM backfill_to) * 1000000)::int8, (extract(epoch FROM folded_at) * 1000000)::int8,"
-      " (extract(epoch FROM hours_sealed_before) * 1000000)::int8, (extract(epoch FROM days_sealed_before) * 1000000)::int8"
-      " FROM rollup_state");
+      " (extract(epoch FROM hours_sealed_before) * 1000000)::int8, (extract(epoch FROM days_sealed_before) * 1000000)::int8,"
+      " backfill_tx::text FROM rollup_state");
   if (PQntuples(r.get()) != 1) throw std::runtime_error("rollup: rollup_state must hold exactly one row");
   State s;
   s.folded_below = uint_at(r.get(), 0, 0);
@@ -132,21 +135,48 @@ std::optional<State> read_state(pg::Connection& conn) {
   s.folded_at_us = int_at(r.get(), 0, 3);
   s.hours_sealed_before_us = int_at(r.get(), 0, 4);
   s.days_sealed_before_us = int_at(r.get(), 0, 5);
+  if (!pg::is_null(r.get(), 0, 6)) s.backfill_tx = uint_at(r.get(), 0, 6);
   if (!s.backfill_next_us || !s.backfill_to_us || *s.backfill_next_us > *s.backfill_to_us) {
     s.backfill_next_us.reset();
     s.backfill_to_us.reset();
+    s.backfill_tx.reset();
   }
   return s;
 }
 
 void write_state(pg::Connection& conn, const State& s) {
-  std::optional<std::string> next, to;
-  if (s.backfill_next_us) next = ts(*s.backfill_next_us);
-  if (s.backfill_to_us && s.backfill_next_us) to = ts(*s.backfill_to_us);
+  std::optional<std::string> next, to, tx;
+  if (s.backfill_next_us && s.backfill_to_us) {
+    next = ts(*s.backfill_next_us);
+    to = ts(*s.backfill_to_us);
+    if (s.backfill_tx) tx = std::to_string(*s.backfill_tx);
+  }
   conn.exec_params(
       "UPDATE rollup_state SET folded_below = $1::xid8, backfill_next = $2::timestamptz, backfill_to = $3::timestamptz,"
-      " hours_sealed_before = $4::timestamptz, days_sealed_before = $5::timestamptz, folded_at = now()",
-      {std::to_string(s.folded_below), next, to, ts(s.hours_sealed_before_us), ts(s.days_sealed_before_us)});
+      " backfill_tx = $4::xid8, hours_sealed_before = $5::timestamptz, days_sealed_before = $6::timestamptz,"
+      " folded_at = now()",
+      {std::to_string(s.folded_below), next, to, tx, ts(s.hours_sealed_before_us), ts(s.days_sealed_before_us)});
+}
+
+std::string folded_condition(const State& s, std::vector<std::optional<std::string>>& params) {
+  auto bind = [&](std::string v, const char* type) {
+    params.push_back(std::move(v));
+    return "$" + std::to_string(params.size()) + "::" + type;
+  };
+  const std::string wm = bind(std::to_string(s.folded_below), "xid8");
+  if (s.backfill_done()) return "(e.tx IS NULL OR e.tx < " + wm + ")";
+  const std::string next = bind(ts(*s.backfill_next_us), "timestamptz");
+  if (!s.backfill_tx) return "((e.tx IS NULL AND e.event_time < " + next + ") OR e.tx < " + wm + ")";
+  const std::string tx = bind(std::to_string(*s.backfill_tx), "xid8");
+  return "(e.tx IS NULL OR (e.tx < " + wm + " AND e.tx <> " + tx + ") OR (e.tx = " + tx + " AND e.event_time < " + next +
+         "))";
+}
+
+std::string backfill_condition(const State& s, std::vector<std::optional<std::string>>& params) {
+  if (s.backfill_done()) return "false";
+  if (!s.backfill_tx) return "e.tx IS NULL";
+  params.push_back(std::to_string(*s.backfill_tx));
+  return "e.tx = $" + std::to_string(params.size()) + "::xid8";
 }
 
 std::vector<Piece> sealed_pieces(const std::vector<Piece>& pieces, const State& state) {
@@ -191,10 +221,10 @@ void read_raw(pg::Connection& conn, RawSelect select, const std::string& where,
   std::string sql =
       "SELECT (extract(epoch FROM e.event_time) * 1000000)::int8, e.source, e.funnel_stage, e.event_type, e.user_id,"
       " e.country, e.campaign_id, e.purchase_amount::text, ";
-  sql += select.with_ids ? "d.id, " : "NULL, ";
+  // A lookup per row, not a join: raw reads are small, and a hash join would scan the dictionary.
+  sql += select.with_ids ? "(SELECT d.id FROM rollup_user_ids d WHERE d.user_id = e.user_id), " : "NULL, ";
   sql += select.with_tx ? "e.tx::text" : "NULL";
   sql += " FROM events e";
-  if (select.with_ids) sql += " LEFT JOIN rollup_user_ids d ON d.user_id = e.user_id";
   sql += " WHERE " + where + suffix;
   pg::Result r = conn.exec_params(sql, params);
   const PGresult* res = r.get();
@@ -237,7 +267,7 @@ std::vector<StoredRow> read_buckets(pg::Connection& conn, const std::vector<Buck
            " AND b.event_type = l.event_type AND b.bucket >= " + from + "::timestamptz AND b.bucket < " + to +
            "::timestamptz";
   }
-  return rows_of(conn.exec_params(sql, params));
+  return rows_of(conn.exec_params(sql, params, pg::Connection::ResultFormat::binary));
 }
 
 std::vector<StoredRow> read_bucket_keys(pg::Connection& conn, const std::vector<BucketKey>& keys) {
@@ -255,7 +285,8 @@ std::vector<StoredRow> read_bucket_keys(pg::Connection& conn, const std::vector<
           " FROM unnest($1::int2[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])"
           " AS k(grain, source, funnel_stage, event_type, bucket)"
           " JOIN rollup_buckets b USING (grain, source, funnel_stage, event_type, bucket)",
-      {pg::array_literal(g), pg::array_literal(s), pg::array_literal(st), pg::array_literal(t), pg::array_literal(b)}));
+      {pg::array_literal(g), pg::array_literal(s), pg::array_literal(st), pg::array_literal(t), pg::array_literal(b)},
+      pg::Connection::ResultFormat::binary));
 }
 
 void create_staging_tables(pg::Connection& conn) {

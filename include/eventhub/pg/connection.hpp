@@ -50,8 +50,12 @@ class Connection {
 
   // Runs a command without parameters (may contain several statements); throws Error on failure.
   void exec(const std::string& sql);
-  // Runs one parameterised statement; text-format parameters, nullopt = NULL. Throws Error.
-  Result exec_params(const std::string& sql, const std::vector<std::optional<std::string>>& params = {});
+  // Runs one parameterised statement; text-format parameters, nullopt = NULL. Results in text, or
+  // in binary (every column: big-endian integers, raw bytea and text), which spares bytea its hex
+  // form. Throws Error.
+  enum class ResultFormat { text, binary };
+  Result exec_params(const std::string& sql, const std::vector<std::optional<std::string>>& params = {},
+                     ResultFormat format = ResultFormat::text);
 
   // Builds an Error from the connection's or a result's state.
   Error error_from(const PGresult* result, std::string_view what) const;
@@ -65,6 +69,9 @@ inline bool is_null(const PGresult* r, int row, int col) { return PQgetisnull(r,
 inline std::string_view text(const PGresult* r, int row, int col) {
   return {PQgetvalue(r, row, col), static_cast<std::size_t>(PQgetlength(r, row, col))};
 }
+
+// A binary-format integer column (int2, int4 or int8, big-endian as PostgreSQL sends it).
+int64_t binary_int(const PGresult* r, int row, int col);
 
 // The URL with its password replaced by ***, for logs.
 std::string redact(std::string_view url);

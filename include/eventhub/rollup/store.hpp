@@ -21,8 +21,9 @@ inline constexpr int64_t kFoldLockKey = 727002;
 
 struct State {
   uint64_t folded_below = 0;              // xid8: every committed event with tx < this is folded
-  std::optional<int64_t> backfill_next_us;  // pre-migration events from here ...
+  std::optional<int64_t> backfill_next_us;  // the backfill's events from here ...
   std::optional<int64_t> backfill_to_us;    // ... to here (inclusive) are not folded yet
+  std::optional<uint64_t> backfill_tx;      // the backfill's events have this tx; nullopt: tx IS NULL
   int64_t hours_sealed_before_us = 0;       // hour rows exist for hours before this only
   int64_t days_sealed_before_us = 0;        // day rows exist for days before this only
   int64_t folded_at_us = 0;
@@ -33,6 +34,11 @@ struct State {
                                                            : bucket_us < days_sealed_before_us);
   }
 };
+
+// SQL condition (on events `e`) of the events the stored rollups hold, appending its parameters.
+std::string folded_condition(const State& state, std::vector<std::optional<std::string>>& params);
+// SQL condition of the events the backfill still has to fold (false when none).
+std::string backfill_condition(const State& state, std::vector<std::optional<std::string>>& params);
 
 // The cover's pieces with every hour or day bucket that is not sealed replaced by its finer buckets.
 std::vector<Piece> sealed_pieces(const std::vector<Piece>& pieces, const State& state);
