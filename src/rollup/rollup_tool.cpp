@@ -57,6 +57,7 @@ pg::Connection connect(const common::RollupToolConfig& c, const char* name) {
 struct Range {
   int64_t from_us = 0;
   int64_t to_us = 0;
+  bool no_events = false;  // no range given and no events stored
   bool empty() const { return from_us >= to_us; }
 };
 
@@ -77,7 +78,10 @@ Range range_of(pg::Connection& conn, const common::RollupToolConfig& c) {
     pg::Result span = conn.exec_params(
         "SELECT (extract(epoch FROM min(event_time)) * 1000000)::int8,"
         " (extract(epoch FROM max(event_time)) * 1000000)::int8 FROM events");
-    if (pg::is_null(span.get(), 0, 0)) return r;  // no events at all
+    if (pg::is_null(span.get(), 0, 0)) {
+      r.no_events = true;
+      return r;
+    }
     if (!from) from = std::stoll(std::string(pg::text(span.get(), 0, 0)));
     if (!to) to = std::stoll(std::string(pg::text(span.get(), 0, 1))) + 1;
   }
@@ -145,7 +149,8 @@ int run_rebuild(const common::RollupToolConfig& c) {
   pg::Connection conn = connect(c, "eventhub-rollup");
   const Range range = range_of(conn, c);
   if (range.empty()) {
-    std::fprintf(stderr, "rollup rebuild: no events stored, nothing to rebuild\n");
+    std::fprintf(stderr, range.no_events ? "rollup rebuild: no events stored, nothing to rebuild\n"
+                                         : "rollup rebuild: the range is empty (--to is exclusive)\n");
     return 0;
   }
   Folder folder(conn);
@@ -168,7 +173,8 @@ int run_verify(const common::RollupToolConfig& c) {
   pg::Connection conn = connect(c, "eventhub-rollup");
   const Range range = range_of(conn, c);
   if (range.empty()) {
-    std::fprintf(stderr, "rollup verify: no events stored; nothing to compare\n");
+    std::fprintf(stderr, range.no_events ? "rollup verify: no events stored; nothing to compare\n"
+                                         : "rollup verify: the range is empty (--to is exclusive)\n");
     return 0;
   }
   Folder folder(conn);
