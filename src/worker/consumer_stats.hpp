@@ -18,9 +18,9 @@ namespace eventhub::worker {
 
 class ConsumerStats {
  public:
-  ConsumerStats(nats::Connection& nats, const common::WorkerConfig& config, Metrics& metrics, StopSignal& stop,
+  ConsumerStats(nats::Connection& connection, const common::WorkerConfig& config, Metrics& metrics, StopSignal& stop,
                 ConsumerProvisioner& provisioner)
-      : nats_(nats), config_(config), metrics_(metrics), stop_(stop), provisioner_(provisioner) {}
+      : connection_(connection), config_(config), metrics_(metrics), stop_(stop), provisioner_(provisioner) {}
   ~ConsumerStats() { join(); }
   ConsumerStats(const ConsumerStats&) = delete;
   ConsumerStats& operator=(const ConsumerStats&) = delete;
@@ -37,7 +37,7 @@ class ConsumerStats {
  private:
   void run();
 
-  nats::Connection& nats_;
+  nats::Connection& connection_;
   const common::WorkerConfig& config_;
   Metrics& metrics_;
   StopSignal& stop_;

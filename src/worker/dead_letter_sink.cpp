@@ -19,7 +19,7 @@ void DeadLetterSink::dead_letter(Item& item, const char* reason, const std::stri
   std::string failure;
   try {
     nats::Message letter = dlq::make_dead_letter(item.msg, config_.nats.dlq_subject_prefix, info);
-    const nats::Status published = nats::publish_and_wait(nats_, letter, config_.nats.dlq_stream).status;
+    const nats::Status published = nats::publish_and_wait(connection_, letter, config_.nats.dlq_stream).status;
     if (!published.ok()) failure = published.describe("publish dead letter");
   } catch (const std::exception& e) {
     log::error("worker: cannot build a dead letter", "error", e.what());

@@ -16,14 +16,14 @@ namespace eventhub::worker {
 
 class DeadLetterSink {
  public:
-  DeadLetterSink(nats::Connection& nats, const common::WorkerConfig& config, Metrics& metrics, Settler& settler)
-      : nats_(nats), config_(config), metrics_(metrics), settler_(settler) {}
+  DeadLetterSink(nats::Connection& connection, const common::WorkerConfig& config, Metrics& metrics, Settler& settler)
+      : connection_(connection), config_(config), metrics_(metrics), settler_(settler) {}
 
   // Settles `item` either way (Term after the PubAck, or NAK with delay).
   void dead_letter(Item& item, const char* reason, const std::string& error);
 
  private:
-  nats::Connection& nats_;
+  nats::Connection& connection_;
   const common::WorkerConfig& config_;
   Metrics& metrics_;
   Settler& settler_;

@@ -14,12 +14,12 @@ bool ConsumerProvisioner::ensure() {
   std::lock_guard lock(mutex_);
   if (provisioned_) return true;
   try {
-    nats::ensure_streams(nats_, config_.nats);
+    nats::ensure_streams(connection_, config_.nats);
     nats::PullConsumerSettings settings;
     settings.ack_wait = config_.ack_wait;
     settings.max_ack_pending = config_.max_ack_pending;
     settings.max_deliver = -1;
-    nats::ensure_pull_consumer(nats_, config_.nats, settings);
+    nats::ensure_pull_consumer(connection_, config_.nats, settings);
     provisioned_ = true;
   } catch (const std::exception& e) {
     log::warn("worker: cannot provision the consumer yet", "error", e.what());
@@ -29,7 +29,7 @@ bool ConsumerProvisioner::ensure() {
 
 void SubscriptionLoop::run(const Process& process) {
   const common::WorkerConfig& config = s_.config;
-  nats::PullSubscription sub(s_.nats, config.nats);
+  nats::PullSubscription sub(s_.connection, config.nats);
   uint64_t bound_generation = 0;
   int consecutive_errors = 0;
   int empty_streak = 0;
@@ -41,7 +41,7 @@ void SubscriptionLoop::run(const Process& process) {
   };
   while (!s_.stop.requested()) {
     beat(heartbeat_);
-    if (!s_.nats.connected()) {
+    if (!s_.connection.connected()) {
       s_.stop.pause(std::chrono::milliseconds(200));
       continue;
     }

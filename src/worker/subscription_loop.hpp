@@ -25,7 +25,7 @@ class ConsumerStats;
 
 class ConsumerProvisioner {
  public:
-  ConsumerProvisioner(nats::Connection& nats, const common::WorkerConfig& config) : nats_(nats), config_(config) {}
+  ConsumerProvisioner(nats::Connection& connection, const common::WorkerConfig& config) : connection_(connection), config_(config) {}
   // Streams and consumer exist (provisions them if needed; logs and returns false on failure).
   bool ensure();
   // They were found missing: the next ensure() provisions again.
@@ -33,7 +33,7 @@ class ConsumerProvisioner {
   bool provisioned() const { return provisioned_.load(); }
 
  private:
-  nats::Connection& nats_;
+  nats::Connection& connection_;
   const common::WorkerConfig& config_;
   std::mutex mutex_;
   std::atomic<bool> provisioned_{false};
@@ -48,7 +48,7 @@ struct Subscriptions {
 class SubscriptionLoop {
  public:
   struct Shared {
-    nats::Connection& nats;
+    nats::Connection& connection;
     const common::WorkerConfig& config;
     StopSignal& stop;
     ConsumerProvisioner& provisioner;

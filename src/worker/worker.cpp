@@ -31,11 +31,11 @@ struct Worker::Impl {
         plan(plan_writers(config.batch_size, config.concurrency, config.db.pool_max)),
         metrics(registry),
         pool(make_pool(config, registry)),
-        nats(std::make_unique<nats::Connection>(config.nats, "eventhub-worker")),
-        provisioner(*nats, config),
-        stats(*nats, config, metrics, stop, provisioner),
+        connection(std::make_unique<nats::Connection>(config.nats, "eventhub-worker")),
+        provisioner(*connection, config),
+        stats(*connection, config, metrics, stop, provisioner),
         settler(metrics),
-        sink(*nats, config, metrics, settler) {
+        sink(*connection, config, metrics, settler) {
     if (plan.fetch < config.batch_size)
       log::warn("worker: fetching fewer than --batch-size messages at a time to stay within --concurrency",
                 "batch_size", config.batch_size, "concurrency", config.concurrency, "fetch", plan.fetch, "writers",
@@ -44,14 +44,14 @@ struct Worker::Impl {
       log::warn("worker: --max-ack-pending is lower than the messages this worker holds at once", "max_ack_pending",
                 config.max_ack_pending, "held", plan.writers * plan.fetch);
 
-    nats->on_connected([this] {
+    connection->on_connected([this] {
       // After a (re)connect every loop binds a fresh pull subscription: pull requests in flight
       // when the server went away are lost, and a subscription can otherwise stay silent.
       ++subscriptions.generation;
       stop.wake_all();
     });
     health.add_check("worker", "nats", [this] {
-      return nats->connected() ? common::CheckResult{} : common::CheckResult{false, "not connected"};
+      return connection->connected() ? common::CheckResult{} : common::CheckResult{false, "not connected"};
     });
     health.add_check("worker", "postgres", [this] {
       return pool->healthy() ? common::CheckResult{} : common::CheckResult{false, pool->last_error()};
@@ -88,7 +88,7 @@ struct Worker::Impl {
       heartbeats.push_back(std::make_unique<Heartbeat>(Clock::now().time_since_epoch().count()));
     started = true;
     const Writer::Shared writer_shared{config, *pool, metrics, settler, sink, stop, held_for_database};
-    const SubscriptionLoop::Shared loop_shared{*nats, config, stop, provisioner, stats, subscriptions};
+    const SubscriptionLoop::Shared loop_shared{*connection, config, stop, provisioner, stats, subscriptions};
     for (int i = 0; i < plan.writers; ++i)
       threads.emplace_back([this, i, writer_shared, loop_shared] {
         Writer writer(writer_shared, i, *heartbeats[i]);
@@ -109,7 +109,7 @@ struct Worker::Impl {
     threads.clear();
     stats.join();
     // Acks are buffered publishes: push them out before the process exits.
-    if (nats->connected()) nats->flush(std::chrono::milliseconds(2000));
+    if (connection->connected()) connection->flush(std::chrono::milliseconds(2000));
     stopped = true;
     log::info("worker stopped");
   }
@@ -121,7 +121,7 @@ struct Worker::Impl {
   StopSignal stop;
   Subscriptions subscriptions;
   std::unique_ptr<pg::Pool> pool;
-  std::unique_ptr<nats::Connection> nats;
+  std::unique_ptr<nats::Connection> connection;
   ConsumerProvisioner provisioner;
   ConsumerStats stats;
   Settler settler;
