@@ -115,11 +115,12 @@ int run_list(const common::DlqConfig& config) {
   const auto connection = connect(config.nats, "list");
   if (!connection) return 1;
   int64_t shown = 0;
-  const int rc = for_each_letter(*connection, config.nats, *filter, "list", [&](uint64_t seq, const nats::Message& letter) {
+  const auto print_one = [&](uint64_t seq, const nats::Message& letter) {
     std::printf("%s\n", format_list_line(list_entry(seq, letter)).c_str());
     ++shown;
     return true;
-  });
+  };
+  const int rc = for_each_letter(*connection, config.nats, *filter, "list", print_one);
   std::fflush(stdout);
   if (rc == 0) std::fprintf(stderr, "%lld dead letter(s) listed\n", static_cast<long long>(shown));
   return rc;

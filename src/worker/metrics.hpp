@@ -15,8 +15,10 @@
 namespace eventhub::worker {
 
 // Label values of eventhub_worker_messages_failed_total{reason} besides the dead-letter reasons.
-inline constexpr const char* kFailDbUnavailable = "db_unavailable";    // batch held and retried (per message, per attempt)
-inline constexpr const char* kFailDlqUnavailable = "dlq_unavailable";  // dead letter not stored: NAKed for later
+// db_unavailable: batch held and retried (per message, per attempt); dlq_unavailable: dead letter not
+// stored, the original NAKed for later.
+inline constexpr const char* kFailDbUnavailable = "db_unavailable";
+inline constexpr const char* kFailDlqUnavailable = "dlq_unavailable";
 
 // Label values of eventhub_worker_ack_failures_total{op} (a NAK with delay counts as nak).
 enum class AckOp { ack = 0, nak, term, in_progress };

@@ -25,7 +25,8 @@ class ConsumerStats;
 
 class ConsumerProvisioner {
  public:
-  ConsumerProvisioner(nats::Connection& connection, const common::WorkerConfig& config) : connection_(connection), config_(config) {}
+  ConsumerProvisioner(nats::Connection& connection, const common::WorkerConfig& config)
+      : connection_(connection), config_(config) {}
   // Streams and consumer exist (provisions them if needed; logs and returns false on failure).
   bool ensure();
   // They were found missing: the next ensure() provisions again.

@@ -152,7 +152,8 @@ TEST_CASE("write plan: every message is settled exactly once, whatever the datab
       const Positions& range = plan.next();
       std::set<std::string_view> in_range;
       for (std::size_t p : range) CHECK(in_range.insert(ids[p]).second);  // unique ids per write
-      const bool rejected = std::any_of(range.begin(), range.end(), [&](std::size_t p) { return bad.count(id_text[p]) > 0; });
+      const bool rejected =
+          std::any_of(range.begin(), range.end(), [&](std::size_t p) { return bad.count(id_text[p]) > 0; });
       const auto settled = rejected ? plan.rejected() : plan.committed();
       for (const Positions* part : {&settled.ack, &settled.nak, &settled.dead_letter})
         for (std::size_t p : *part) ++times_settled[p];
