@@ -5,7 +5,6 @@
 #include "access.hpp"
 
 #include <algorithm>
-
 #include <chrono>
 #include <mutex>
 

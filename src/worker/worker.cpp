@@ -77,8 +77,8 @@ struct Worker::Impl {
     const auto stale_after =
         std::chrono::duration_cast<Clock::duration>(config.fetch_timeout * 3) + std::chrono::seconds(30);
     const auto now = Clock::now().time_since_epoch().count();
-    for (const auto& beat : heartbeats)
-      if (now - beat->load() > stale_after.count()) return {false, "a fetch loop is not making progress"};
+    for (const auto& heartbeat : heartbeats)
+      if (now - heartbeat->load() > stale_after.count()) return {false, "a fetch loop is not making progress"};
     return {};
   }
 
