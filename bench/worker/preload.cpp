@@ -6,6 +6,7 @@
 
 #include <eventhub/common/config.hpp>
 #include <eventhub/events/event.hpp>
+#include <eventhub/nats/async_publisher.hpp>
 #include <eventhub/nats/connection.hpp>
 #include <eventhub/publish/generator.hpp>
 
@@ -37,12 +38,11 @@ int main(int argc, char** argv) {
   }
   try {
     nats::Connection conn(config, "eventhub-bench-preload");
-    nats::ensure_streams(conn.js(), config);
-    jsOptions jo;
-    nats::Connection::default_js_options(jo);
-    jo.PublishAsync.MaxPending = 20'000;
-    jsCtx* js = nullptr;
-    nats::check(natsConnection_JetStream(&js, conn.raw(), &jo), "JetStream context");
+    nats::ensure_streams(conn, config);
+    nats::AsyncPublisher::Options options;
+    options.max_pending = 20'000;
+    options.stall_wait = std::chrono::milliseconds(200);  // cnats' default
+    nats::AsyncPublisher publisher(conn, options, [](const nats::AsyncAck&) {});
 
     publish::GeneratorOptions go;
     go.seed = seed;
@@ -56,27 +56,20 @@ int main(int argc, char** argv) {
       const auto value = boost::json::parse(event.json);
       const std::string subject = config.subject_prefix + "." + events::subject_suffix(value.as_object());
       const std::string id = generator.event_id(n);
-      jsPubOptions po;
-      jsPubOptions_Init(&po);
-      po.MsgId = id.c_str();
-      nats::check(js_PublishAsync(js, subject.c_str(), event.json.data(), static_cast<int>(event.json.size()), &po),
-                  "publish");
+      const nats::Status published =
+          publisher.publish(nats::Message::create(subject, event.json), id.c_str(), std::chrono::milliseconds(0));
+      if (!published.ok()) throw nats::Error("publish", published);
       if (n % 100'000 == 0 && n > first) std::fprintf(stderr, "preload: %lld published\n", static_cast<long long>(n - first));
     }
-    jsPubOptions po;
-    jsPubOptions_Init(&po);
-    po.MaxWait = 60'000;
-    nats::check(js_PublishAsyncComplete(js, &po), "waiting for PubAcks");
-    natsMsgList failed{};
-    if (js_PublishAsyncGetPendingList(&failed, js) == NATS_OK) {
-      std::fprintf(stderr, "preload: %d publishes not acknowledged\n", failed.Count);
-      natsMsgList_Destroy(&failed);
+    const nats::Status completed = publisher.complete(std::chrono::milliseconds(60'000));
+    if (!completed.ok()) throw nats::Error("waiting for PubAcks", completed);
+    if (const auto pending = publisher.abandon_pending(); !pending.empty()) {
+      std::fprintf(stderr, "preload: %zu publishes not acknowledged\n", pending.size());
       return 1;
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::printf("{\"published\":%lld,\"seconds\":%.2f,\"eventsPerSecond\":%.0f}\n", static_cast<long long>(count),
                 seconds, static_cast<double>(count) / seconds);
-    jsCtx_Destroy(js);
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "preload: %s\n", e.what());

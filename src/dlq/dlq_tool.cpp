@@ -1,72 +1,21 @@
+// `eventhub dlq list` / `eventhub dlq replay` (library eventhub_dlq_tool, linked only into the
+// binary). Runs on the main thread over a one-shot NATS connection: unreachable NATS is exit 1 at
+// once, unlike the roles, which keep reconnecting. The record format is in record.cpp.
 #include <eventhub/dlq/dlq_tool.hpp>
 
 #include <eventhub/dlq/record.hpp>
+#include <eventhub/nats/connection.hpp>
+#include <eventhub/nats/jetstream.hpp>
 
-#include <nats/nats.h>
-
-#include <algorithm>
 #include <cstdio>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
 namespace eventhub::dlq {
 
 namespace {
-
-std::string status_text(natsStatus s, jsErrCode code = static_cast<jsErrCode>(0)) {
-  std::string text = natsStatus_GetText(s);
-  if (code != 0) text += " (jsErrCode " + std::to_string(static_cast<int>(code)) + ")";
-  const char* last = nats_GetLastError(nullptr);
-  if (last && *last && text.find(last) == std::string::npos) text += ": " + std::string(last);
-  return text;
-}
-
-// A plain, one-shot connection: the tool must fail fast (exit 1) when NATS is unreachable, unlike
-// the roles, which keep reconnecting in the background.
-class Session {
- public:
-  explicit Session(const common::NatsConfig& nats) {
-    if (nats_Open(-1) != NATS_OK) {
-      error_ = "cannot initialise the NATS library";
-      return;
-    }
-    natsOptions* opts = nullptr;
-    natsStatus s = natsOptions_Create(&opts);
-    if (s == NATS_OK) s = natsOptions_SetURL(opts, nats.url.c_str());
-    if (s == NATS_OK) s = natsOptions_SetTimeout(opts, std::max<int64_t>(500, nats.connect_timeout.count()));
-    if (s == NATS_OK) s = natsOptions_SetName(opts, "eventhub-dlq");
-    if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts, 0);
-    if (s == NATS_OK) s = natsConnection_Connect(&conn_, opts);
-    natsOptions_Destroy(opts);
-    if (s != NATS_OK) {
-      error_ = "NATS unreachable at " + nats.url + ": " + status_text(s);
-      return;
-    }
-    jsOptions jo;
-    jsOptions_Init(&jo);
-    jo.Wait = 5000;
-    s = natsConnection_JetStream(&js_, conn_, &jo);
-    if (s != NATS_OK) error_ = "JetStream context: " + status_text(s);
-  }
-  ~Session() {
-    if (js_) jsCtx_Destroy(js_);
-    if (conn_) {
-      natsConnection_FlushTimeout(conn_, 2000);
-      natsConnection_Destroy(conn_);
-    }
-  }
-  Session(const Session&) = delete;
-  Session& operator=(const Session&) = delete;
-
-  const std::string& error() const { return error_; }
-  jsCtx* js() const { return js_; }
-
- private:
-  natsConnection* conn_ = nullptr;
-  jsCtx* js_ = nullptr;
-  std::string error_;
-};
 
 struct Filter {
   std::string reason;
@@ -101,15 +50,25 @@ std::optional<Filter> make_filter(const common::DlqConfig& c, const char* comman
   return f;
 }
 
-int64_t letter_time_ns(natsMsg* msg) {
-  if (auto at = header(msg, kHeaderDeadLetteredAt))
-    if (auto ns = parse_rfc3339(*at)) return *ns;
-  return natsMsg_GetTime(msg);  // stream time of the dead letter
+// The one-shot connection, or nullptr after printing why there is none.
+std::unique_ptr<nats::Connection> connect(const common::NatsConfig& config, const char* command) {
+  try {
+    return nats::Connection::connect_once(config, "eventhub-dlq");
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "eventhub dlq %s: %s\n", command, e.what());
+    return nullptr;
+  }
 }
 
-bool matches(natsMsg* msg, const Filter& f) {
-  if (!f.reason.empty() && header(msg, kHeaderReason).value_or("") != f.reason) return false;
-  const int64_t t = letter_time_ns(msg);
+int64_t letter_time_ns(const nats::Message& letter) {
+  if (auto at = letter.header(kHeaderDeadLetteredAt))
+    if (auto ns = parse_rfc3339(*at)) return *ns;
+  return letter.time_ns();  // stream time of the dead letter
+}
+
+bool matches(const nats::Message& letter, const Filter& f) {
+  if (!f.reason.empty() && letter.header(kHeaderReason).value_or("") != f.reason) return false;
+  const int64_t t = letter_time_ns(letter);
   if (f.since_ns && t < *f.since_ns) return false;
   if (f.until_ns && t >= *f.until_ns) return false;
   return true;
@@ -117,58 +76,35 @@ bool matches(natsMsg* msg, const Filter& f) {
 
 // Visits the dead letters in sequence order (read-only: direct stream reads, nothing is acked or
 // consumed) until `visit` returns false or `limit` matched. Returns 0, or 1 after printing an error.
-int for_each_letter(Session& session, const common::NatsConfig& nats, const Filter& filter, const char* command,
-                    const std::function<bool(uint64_t seq, natsMsg* msg)>& visit) {
-  jsErrCode code = static_cast<jsErrCode>(0);
-  jsStreamInfo* si = nullptr;
-  natsStatus s = js_GetStreamInfo(&si, session.js(), nats.dlq_stream.c_str(), nullptr, &code);
-  if (s != NATS_OK) {
-    if (code == JSStreamNotFoundErr || s == NATS_NOT_FOUND) {
+int for_each_letter(nats::Connection& connection, const common::NatsConfig& config, const Filter& filter,
+                    const char* command, const std::function<bool(uint64_t seq, const nats::Message& letter)>& visit) {
+  const auto state = nats::stream_state(connection, config.dlq_stream);
+  if (!state.ok()) {
+    if (state.status.stream_missing() || state.status.not_found()) {
       std::fprintf(stderr, "eventhub dlq %s: no dead-letter stream '%s' yet (nothing dead-lettered)\n", command,
-                   nats.dlq_stream.c_str());
+                   config.dlq_stream.c_str());
       return 0;
     }
-    std::fprintf(stderr, "eventhub dlq %s: stream info %s: %s\n", command, nats.dlq_stream.c_str(),
-                 status_text(s, code).c_str());
+    std::fprintf(stderr, "eventhub dlq %s: %s\n", command,
+                 state.status.describe("stream info " + config.dlq_stream).c_str());
     return 1;
   }
-  const uint64_t first = si->State.FirstSeq;
-  const uint64_t last = si->State.LastSeq;
-  const uint64_t count = si->State.Msgs;
-  jsStreamInfo_Destroy(si);
-  if (count == 0) return 0;
+  if (state.value.messages == 0) return 0;
   int64_t matched = 0;
-  for (uint64_t seq = first; seq <= last && matched < filter.limit; ++seq) {
-    natsMsg* msg = nullptr;
-    code = static_cast<jsErrCode>(0);
-    s = js_GetMsg(&msg, session.js(), nats.dlq_stream.c_str(), seq, nullptr, &code);
-    if (s != NATS_OK) {
-      if (code == JSNoMessageFoundErr || s == NATS_NOT_FOUND) continue;  // deleted (replayed) or purged
-      std::fprintf(stderr, "eventhub dlq %s: read %s seq %llu: %s\n", command, nats.dlq_stream.c_str(),
-                   static_cast<unsigned long long>(seq), status_text(s, code).c_str());
+  for (uint64_t seq = state.value.first_seq; seq <= state.value.last_seq && matched < filter.limit; ++seq) {
+    const auto letter = nats::get_message(connection, config.dlq_stream, seq);
+    if (!letter.ok()) {
+      if (letter.status.message_missing() || letter.status.not_found()) continue;  // deleted (replayed) or purged
+      std::fprintf(stderr, "eventhub dlq %s: %s\n", command,
+                   letter.status.describe("read " + config.dlq_stream + " seq " + std::to_string(seq)).c_str());
       return 1;
     }
-    bool keep_going = true;
-    if (matches(msg, filter)) {
+    if (matches(letter.value, filter)) {
       ++matched;
-      keep_going = visit(seq, msg);
+      if (!visit(seq, letter.value)) break;
     }
-    natsMsg_Destroy(msg);
-    if (!keep_going) break;
   }
   return 0;
-}
-
-ListEntry entry_of(uint64_t seq, natsMsg* msg) {
-  ListEntry e;
-  e.seq = seq;
-  e.time = header(msg, kHeaderDeadLetteredAt).value_or("");
-  e.reason = header(msg, kHeaderReason).value_or("");
-  e.delivery_count = header(msg, kHeaderDeliveryCount).value_or("");
-  e.original_subject = header(msg, kHeaderOriginalSubject).value_or("");
-  e.payload = std::string_view(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
-  e.error = header(msg, kHeaderError).value_or("");
-  return e;
 }
 
 }  // namespace
@@ -176,17 +112,15 @@ ListEntry entry_of(uint64_t seq, natsMsg* msg) {
 int run_list(const common::DlqConfig& config) {
   const auto filter = make_filter(config, "list");
   if (!filter) return 2;
-  Session session(config.nats);
-  if (!session.error().empty()) {
-    std::fprintf(stderr, "eventhub dlq list: %s\n", session.error().c_str());
-    return 1;
-  }
+  const auto connection = connect(config.nats, "list");
+  if (!connection) return 1;
   int64_t shown = 0;
-  const int rc = for_each_letter(session, config.nats, *filter, "list", [&](uint64_t seq, natsMsg* msg) {
-    std::printf("%s\n", format_list_line(entry_of(seq, msg)).c_str());
+  const auto print_one = [&](uint64_t seq, const nats::Message& letter) {
+    std::printf("%s\n", format_list_line(list_entry(seq, letter)).c_str());
     ++shown;
     return true;
-  });
+  };
+  const int rc = for_each_letter(*connection, config.nats, *filter, "list", print_one);
   std::fflush(stdout);
   if (rc == 0) std::fprintf(stderr, "%lld dead letter(s) listed\n", static_cast<long long>(shown));
   return rc;
@@ -195,67 +129,57 @@ int run_list(const common::DlqConfig& config) {
 int run_replay(const common::DlqConfig& config) {
   const auto filter = make_filter(config, "replay");
   if (!filter) return 2;
-  Session session(config.nats);
-  if (!session.error().empty()) {
-    std::fprintf(stderr, "eventhub dlq replay: %s\n", session.error().c_str());
-    return 1;
-  }
+  const auto connection = connect(config.nats, "replay");
+  if (!connection) return 1;
   int64_t replayed = 0;
   int64_t failed = 0;
-  const int rc = for_each_letter(session, config.nats, *filter, "replay", [&](uint64_t seq, natsMsg* letter) {
-    natsMsg* replay = nullptr;
+  const auto replay_one = [&](uint64_t seq, const nats::Message& letter) {
+    const auto seq_text = static_cast<unsigned long long>(seq);
+    nats::Message replay;
     try {
       replay = make_replay(letter, config.nats.dlq_stream, seq);
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "eventhub dlq replay: seq %llu: %s\n", static_cast<unsigned long long>(seq), e.what());
+      std::fprintf(stderr, "eventhub dlq replay: seq %llu: %s\n", seq_text, e.what());
       ++failed;
       return true;
     }
-    if (replay == nullptr) {
-      std::fprintf(stderr, "eventhub dlq replay: seq %llu has no %s header; skipped\n",
-                   static_cast<unsigned long long>(seq), kHeaderOriginalSubject);
+    if (!replay) {
+      std::fprintf(stderr, "eventhub dlq replay: seq %llu has no %s header; skipped\n", seq_text,
+                   kHeaderOriginalSubject);
       ++failed;
       return true;
     }
-    const std::string subject = natsMsg_GetSubject(replay);
+    const std::string subject(replay.subject());
     if (config.dry_run) {
-      std::printf("would replay %llu -> %s  %s\n", static_cast<unsigned long long>(seq), subject.c_str(),
-                  format_list_line(entry_of(seq, letter)).c_str());
-      natsMsg_Destroy(replay);
+      std::printf("would replay %llu -> %s  %s\n", seq_text, subject.c_str(),
+                  format_list_line(list_entry(seq, letter)).c_str());
       ++replayed;
       return true;
     }
-    jsPubOptions po;
-    jsPubOptions_Init(&po);
-    po.MaxWait = 5000;
-    po.ExpectStream = config.nats.stream.c_str();
-    jsPubAck* ack = nullptr;
-    jsErrCode code = static_cast<jsErrCode>(0);
-    const natsStatus s = js_PublishMsg(&ack, session.js(), replay, &po, &code);
-    natsMsg_Destroy(replay);
-    if (s != NATS_OK) {
-      std::fprintf(stderr, "eventhub dlq replay: seq %llu: publish to %s failed: %s (kept in the DLQ)\n",
-                   static_cast<unsigned long long>(seq), subject.c_str(), status_text(s, code).c_str());
+    const auto published = nats::publish_and_wait(*connection, replay, config.nats.stream);
+    if (!published.ok()) {
+      std::fprintf(stderr, "eventhub dlq replay: seq %llu: %s (kept in the DLQ)\n", seq_text,
+                   published.status.describe("publish to " + subject + " failed").c_str());
       ++failed;
-      return s != NATS_CONNECTION_CLOSED && s != NATS_NO_RESPONDERS;  // stop when NATS is gone
+      return !published.status.connection_closed() && !published.status.no_responders();  // stop when NATS is gone
     }
-    const uint64_t stream_seq = ack->Sequence;
-    const bool duplicate = ack->Duplicate;
-    jsPubAck_Destroy(ack);
     // Only after the PubAck: remove the dead letter.
-    code = static_cast<jsErrCode>(0);
-    const natsStatus d = js_DeleteMsg(session.js(), config.nats.dlq_stream.c_str(), seq, nullptr, &code);
-    if (d != NATS_OK && code != JSNoMessageFoundErr) {
-      std::fprintf(stderr, "eventhub dlq replay: seq %llu replayed but not deleted from %s: %s\n",
-                   static_cast<unsigned long long>(seq), config.nats.dlq_stream.c_str(), status_text(d, code).c_str());
+    const nats::Status deleted = nats::delete_message(*connection, config.nats.dlq_stream, seq);
+    if (!deleted.ok() && !deleted.message_missing()) {
+      std::fprintf(stderr, "eventhub dlq replay: %s\n",
+                   deleted.describe("seq " + std::to_string(seq) + " replayed but not deleted from " +
+                                    config.nats.dlq_stream)
+                       .c_str());
       ++failed;
       return true;
     }
-    std::printf("replayed %llu -> %s (stream seq %llu%s)\n", static_cast<unsigned long long>(seq), subject.c_str(),
-                static_cast<unsigned long long>(stream_seq), duplicate ? ", duplicate of an earlier replay" : "");
+    std::printf("replayed %llu -> %s (stream seq %llu%s)\n", seq_text, subject.c_str(),
+                static_cast<unsigned long long>(published.value.sequence),
+                published.value.duplicate ? ", duplicate of an earlier replay" : "");
     ++replayed;
     return true;
-  });
+  };
+  const int rc = for_each_letter(*connection, config.nats, *filter, "replay", replay_one);
   std::fflush(stdout);
   if (rc != 0) return rc;
   std::fprintf(stderr, "%lld dead letter(s) %s, %lld failed\n", static_cast<long long>(replayed),

@@ -10,10 +10,6 @@
 namespace eventhub::dlq {
 
 namespace {
-void ok_or_throw(natsStatus s, const char* what) {
-  if (s != NATS_OK) throw std::runtime_error(std::string(what) + ": " + natsStatus_GetText(s));
-}
-
 bool starts_with_nocase(std::string_view text, std::string_view prefix) {
   if (text.size() < prefix.size()) return false;
   for (std::size_t i = 0; i < prefix.size(); ++i) {
@@ -50,12 +46,6 @@ std::string dlq_subject(std::string_view prefix, std::string_view reason) {
   return s;
 }
 
-std::optional<std::string> header(natsMsg* msg, const char* name) {
-  const char* value = nullptr;
-  if (natsMsgHeader_Get(msg, name, &value) != NATS_OK || value == nullptr) return std::nullopt;
-  return std::string(value);
-}
-
 std::string sanitize_line(std::string_view text, std::size_t max) {
   std::string out(text.substr(0, utf8_cut(text, max)));
   for (char& c : out)
@@ -71,73 +61,36 @@ bool is_eventhub_record_header(std::string_view key) {
 }
 
 // Copies every header of `from` except Nats-* and our dead-letter bookkeeping.
-void copy_plain_headers(natsMsg* from, natsMsg* to) {
-  const char** keys = nullptr;
-  int key_count = 0;
-  const natsStatus s = natsMsgHeader_Keys(from, &keys, &key_count);
-  if (s == NATS_NOT_FOUND) return;
-  ok_or_throw(s, "natsMsgHeader_Keys");
-  for (int k = 0; k < key_count; ++k) {
-    const std::string_view key = keys[k];
+void copy_plain_headers(const nats::Message& from, nats::Message& to) {
+  for (const std::string& key : from.header_keys()) {
     if (starts_with_nocase(key, "Nats-") || is_eventhub_record_header(key)) continue;
-    const char** values = nullptr;
-    int value_count = 0;
-    if (natsMsgHeader_Values(from, keys[k], &values, &value_count) == NATS_OK) {
-      for (int v = 0; v < value_count; ++v) {
-        const natsStatus added = natsMsgHeader_Add(to, keys[k], values[v]);
-        if (added != NATS_OK) {
-          free(static_cast<void*>(values));
-          free(static_cast<void*>(keys));
-          ok_or_throw(added, "natsMsgHeader_Add");
-        }
-      }
-      free(static_cast<void*>(values));
-    }
+    for (const std::string& value : from.header_values(key.c_str())) to.add_header(key.c_str(), value);
   }
-  free(static_cast<void*>(keys));
 }
 }  // namespace
 
-natsMsg* make_replay(natsMsg* letter, std::string_view dlq_stream, uint64_t dlq_seq) {
-  const auto subject = header(letter, kHeaderOriginalSubject);
-  if (!subject || subject->empty()) return nullptr;
-  natsMsg* msg = nullptr;
-  ok_or_throw(natsMsg_Create(&msg, subject->c_str(), nullptr, natsMsg_GetData(letter), natsMsg_GetDataLength(letter)),
-              "natsMsg_Create");
-  try {
-    copy_plain_headers(letter, msg);
-    const std::string id = replay_msg_id(header(letter, kHeaderOriginalMsgId), dlq_stream, dlq_seq);
-    ok_or_throw(natsMsgHeader_Set(msg, "Nats-Msg-Id", id.c_str()), "header");
-    const std::string from = std::string(dlq_stream) + ":" + std::to_string(dlq_seq);
-    ok_or_throw(natsMsgHeader_Set(msg, "Eventhub-Replayed-From", from.c_str()), "header");
-  } catch (...) {
-    natsMsg_Destroy(msg);
-    throw;
-  }
+nats::Message make_replay(const nats::Message& letter, std::string_view dlq_stream, uint64_t dlq_seq) {
+  const auto subject = letter.header(kHeaderOriginalSubject);
+  if (!subject || subject->empty()) return {};
+  nats::Message msg = nats::Message::create(*subject, letter.data());
+  copy_plain_headers(letter, msg);
+  msg.set_header("Nats-Msg-Id", replay_msg_id(letter.header(kHeaderOriginalMsgId), dlq_stream, dlq_seq));
+  msg.set_header("Eventhub-Replayed-From", std::string(dlq_stream) + ":" + std::to_string(dlq_seq));
   return msg;
 }
 
-natsMsg* make_dead_letter(natsMsg* original, std::string_view prefix, const DeadLetterInfo& info) {
-  const std::string subject = dlq_subject(prefix, info.reason);
-  natsMsg* msg = nullptr;
-  ok_or_throw(natsMsg_Create(&msg, subject.c_str(), nullptr, natsMsg_GetData(original), natsMsg_GetDataLength(original)),
-              "natsMsg_Create");
-  try {
-    copy_plain_headers(original, msg);
-    if (auto id = header(original, "Nats-Msg-Id")) ok_or_throw(natsMsgHeader_Set(msg, kHeaderOriginalMsgId, id->c_str()), "header");
-    const std::string error = sanitize_line(info.error, 1000);
-    ok_or_throw(natsMsgHeader_Set(msg, kHeaderReason, info.reason.c_str()), "header");
-    ok_or_throw(natsMsgHeader_Set(msg, kHeaderError, error.empty() ? "-" : error.c_str()), "header");
-    ok_or_throw(natsMsgHeader_Set(msg, kHeaderOriginalSubject, info.original_subject.c_str()), "header");
-    ok_or_throw(natsMsgHeader_Set(msg, kHeaderOriginalSeq, std::to_string(info.original_stream_seq).c_str()), "header");
-    ok_or_throw(natsMsgHeader_Set(msg, kHeaderDeliveryCount, std::to_string(info.delivery_count).c_str()), "header");
-    ok_or_throw(natsMsgHeader_Set(msg, kHeaderDeadLetteredAt, format_rfc3339(info.dead_lettered_at_ns).c_str()), "header");
-    const std::string own_id = "dlq:" + info.original_stream + ":" + std::to_string(info.original_stream_seq);
-    ok_or_throw(natsMsgHeader_Set(msg, "Nats-Msg-Id", own_id.c_str()), "header");
-  } catch (...) {
-    natsMsg_Destroy(msg);
-    throw;
-  }
+nats::Message make_dead_letter(const nats::Message& original, std::string_view prefix, const DeadLetterInfo& info) {
+  nats::Message msg = nats::Message::create(dlq_subject(prefix, info.reason), original.data());
+  copy_plain_headers(original, msg);
+  if (auto id = original.header("Nats-Msg-Id")) msg.set_header(kHeaderOriginalMsgId, *id);
+  const std::string error = sanitize_line(info.error, 1000);
+  msg.set_header(kHeaderReason, info.reason);
+  msg.set_header(kHeaderError, error.empty() ? "-" : error);
+  msg.set_header(kHeaderOriginalSubject, info.original_subject);
+  msg.set_header(kHeaderOriginalSeq, std::to_string(info.original_stream_seq));
+  msg.set_header(kHeaderDeliveryCount, std::to_string(info.delivery_count));
+  msg.set_header(kHeaderDeadLetteredAt, format_rfc3339(info.dead_lettered_at_ns));
+  msg.set_header("Nats-Msg-Id", "dlq:" + info.original_stream + ":" + std::to_string(info.original_stream_seq));
   return msg;
 }
 
@@ -214,6 +167,18 @@ std::string replay_msg_id(const std::optional<std::string>& original_msg_id, std
                           uint64_t dlq_seq) {
   if (original_msg_id && !original_msg_id->empty()) return *original_msg_id + ":replay:" + std::to_string(dlq_seq);
   return "replay:" + std::string(dlq_stream) + ":" + std::to_string(dlq_seq);
+}
+
+ListEntry list_entry(uint64_t seq, const nats::Message& letter) {
+  ListEntry e;
+  e.seq = seq;
+  e.time = letter.header(kHeaderDeadLetteredAt).value_or("");
+  e.reason = letter.header(kHeaderReason).value_or("");
+  e.delivery_count = letter.header(kHeaderDeliveryCount).value_or("");
+  e.original_subject = letter.header(kHeaderOriginalSubject).value_or("");
+  e.payload = letter.data();
+  e.error = letter.header(kHeaderError).value_or("");
+  return e;
 }
 
 std::string format_list_line(const ListEntry& e) {

@@ -36,14 +36,12 @@ struct Publisher::Batch {
 
 Publisher::Publisher(nats::Connection& connection, const common::IngestConfig& config, IngestMetrics& metrics)
     : connection_(connection), config_(config), metrics_(metrics), shards_(kShards) {
-  jsOptions options;
-  nats::Connection::default_js_options(options);
-  options.PublishAsync.AckHandler = &Publisher::on_ack;
-  options.PublishAsync.AckHandlerClosure = this;
+  nats::AsyncPublisher::Options options;
   // Our own limit (429) is checked before publishing; cnats' limit only guards against a bug.
-  options.PublishAsync.MaxPending = static_cast<int64_t>(config_.max_inflight_publishes) + 1024;
-  options.PublishAsync.StallWait = 50;
-  nats::check(natsConnection_JetStream(&js_, connection_.raw(), &options), "JetStream context for publishing");
+  options.max_pending = static_cast<int64_t>(config_.max_inflight_publishes) + 1024;
+  options.stall_wait = std::chrono::milliseconds(50);
+  async_ = std::make_unique<nats::AsyncPublisher>(connection_, options,
+                                                  [this](const nats::AsyncAck& ack) { handle_ack(ack); });
   connection_.on_connected([this] {
     // cnats thread: only flag and notify.
     streams_ready_ = false;
@@ -64,16 +62,9 @@ Publisher::~Publisher() {
   setup_cv_.notify_one();
   if (setup_thread_.joinable()) setup_thread_.join();
   connection_.on_connected(nullptr);
-  // cnats 3.4 crashes in js_PublishAsyncGetPendingList on a context that never published
-  // asynchronously, so only ask when something is still in flight.
-  if (js_ != nullptr && inflight_.load() > 0) {
-    natsMsgList pending{};
-    if (js_PublishAsyncGetPendingList(&pending, js_) == NATS_OK) {
-      for (int i = 0; i < pending.Count; ++i) untrack(pending.Msgs[i]);
-      natsMsgList_Destroy(&pending);
-    }
-  }
-  if (js_ != nullptr) jsCtx_Destroy(js_);
+  if (inflight_.load() > 0)
+    for (const nats::MessageKey key : async_->abandon_pending()) untrack(key);
+  async_.reset();
 }
 
 bool Publisher::ready() const { return streams_ready_.load() && connection_.connected(); }
@@ -99,7 +90,7 @@ void Publisher::setup_loop() {
     if (!requested && streams_ready_.load()) continue;
     if (!connection_.connected()) continue;
     try {
-      nats::ensure_streams(connection_.js(), config_.nats);
+      nats::ensure_streams(connection_, config_.nats);
       streams_ready_ = true;
       lock.lock();
       setup_error_.clear();
@@ -119,47 +110,39 @@ void Publisher::setup_loop() {
   }
 }
 
-Publisher::Shard& Publisher::shard_of(natsMsg* msg) {
-  const auto h = std::hash<const void*>{}(msg) >> 4;
-  return shards_[h % kShards];
+Publisher::Shard& Publisher::shard_of(nats::MessageKey key) {
+  // The key is an address: its low bits are alignment, always the same.
+  return shards_[(key >> 4) % kShards];
 }
 
-void Publisher::track(natsMsg* msg, const std::shared_ptr<Batch>& batch) {
-  Shard& s = shard_of(msg);
+void Publisher::track(nats::MessageKey key, const std::shared_ptr<Batch>& batch) {
+  Shard& s = shard_of(key);
   std::lock_guard lock(s.mutex);
-  s.pending.emplace(msg, batch);
+  s.pending.emplace(key, batch);
 }
 
-std::shared_ptr<Publisher::Batch> Publisher::untrack(natsMsg* msg) {
-  Shard& s = shard_of(msg);
+std::shared_ptr<Publisher::Batch> Publisher::untrack(nats::MessageKey key) {
+  Shard& s = shard_of(key);
   std::lock_guard lock(s.mutex);
   auto& map = s.pending;
-  auto it = map.find(msg);
+  auto it = map.find(key);
   if (it == map.end()) return nullptr;
   auto batch = std::move(it->second);
   map.erase(it);
   return batch;
 }
 
-void Publisher::on_ack(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* closure) {
-  static_cast<Publisher*>(closure)->handle_ack(msg, pa, pae);
-}
-
-void Publisher::handle_ack(natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae) {
-  auto batch = untrack(msg);
-  struct Destroy {
-    natsMsg* m;
-    ~Destroy() { natsMsg_Destroy(m); }
-  } destroy{msg};
+// On a cnats thread.
+void Publisher::handle_ack(const nats::AsyncAck& ack) {
+  auto batch = untrack(ack.key);
   inflight_.fetch_sub(1, std::memory_order_relaxed);
   metrics_.inflight_add(-1);
   if (!batch) return;
   metrics_.publish_latency(std::chrono::duration<double>(Clock::now() - batch->started).count());
-  if (pa != nullptr && pae == nullptr) {
-    if (pa->Duplicate) {
+  if (ack.status.ok()) {
+    if (ack.duplicate) {
       batch->duplicates.fetch_add(1, std::memory_order_relaxed);
-      const char* subject = natsMsg_GetSubject(msg);
-      if (subject != nullptr && std::string_view(subject).find(".facebook.") != std::string_view::npos)
+      if (ack.subject.find(".facebook.") != std::string_view::npos)
         batch->facebook_duplicates.fetch_add(1, std::memory_order_relaxed);
       metrics_.publish(IngestMetrics::PublishOutcome::duplicate);
     } else {
@@ -167,21 +150,14 @@ void Publisher::handle_ack(natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae) {
     }
   } else {
     batch->failed.fetch_add(1, std::memory_order_relaxed);
-    const natsStatus err = pae != nullptr ? pae->Err : NATS_ERR;
-    if (err == NATS_TIMEOUT) {
+    if (ack.status.timed_out()) {
       batch->timeouts.fetch_add(1, std::memory_order_relaxed);
       metrics_.publish(IngestMetrics::PublishOutcome::timeout);
       batch->set_detail("no PubAck within " + std::to_string(config_.publish_timeout.count()) + " ms");
     } else {
       metrics_.publish(IngestMetrics::PublishOutcome::error);
-      std::string text = natsStatus_GetText(err);
-      if (pae != nullptr && pae->ErrCode != 0) text += " (jsErrCode " + std::to_string(static_cast<int>(pae->ErrCode)) + ")";
-      if (pae != nullptr && pae->ErrText != nullptr) {
-        text += ": ";
-        text += pae->ErrText;
-      }
-      batch->set_detail(std::move(text));
-      if (err == NATS_NO_RESPONDERS || (pae != nullptr && pae->ErrCode == JSStreamNotFoundErr)) {
+      batch->set_detail(ack.status.text());
+      if (ack.status.no_responders() || ack.status.stream_missing()) {
         // JetStream off or the stream is gone: set it up again (the loop retries every second).
         streams_ready_ = false;
       }
@@ -218,23 +194,19 @@ net::awaitable<PublishResult> Publisher::publish(const std::vector<OutgoingEvent
   batch->remaining = n;
   batch->started = Clock::now();
 
-  jsPubOptions options;
-  jsPubOptions_Init(&options);
-  options.MaxWait = config_.publish_timeout.count();
   std::size_t published = 0;
   for (const auto& e : events) {
-    natsMsg* msg = nullptr;
-    natsStatus s = natsMsg_Create(&msg, e.subject.data(), nullptr, e.payload.data(), static_cast<int>(e.payload.size()));
-    if (s == NATS_OK) {
-      options.MsgId = e.event_id.data();
-      natsMsg* const raw = msg;
-      track(raw, batch);
-      s = js_PublishMsgAsync(js_, &msg, &options);
-      if (s != NATS_OK) untrack(raw);
+    nats::Status s;
+    nats::Message msg = nats::Message::create(e.subject.data(), e.payload, s);
+    if (s.ok()) {
+      // Tracked before publishing: the PubAck may arrive before publish() returns.
+      const nats::MessageKey key = msg.key();
+      track(key, batch);
+      s = async_->publish(std::move(msg), e.event_id.data(), config_.publish_timeout);
+      if (!s.ok()) untrack(key);
     }
-    if (s != NATS_OK) {
-      natsMsg_Destroy(msg);
-      batch->set_detail(nats::describe("publish", s));
+    if (!s.ok()) {
+      batch->set_detail(s.describe("publish"));
       break;
     }
     ++published;
@@ -270,14 +242,11 @@ net::awaitable<PublishResult> Publisher::publish(const std::vector<OutgoingEvent
 }
 
 void Publisher::drain(Clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
   if (inflight_.load() <= 0) return;
-  jsPubOptions options;
-  jsPubOptions_Init(&options);
-  options.MaxWait = std::max<int64_t>(left, 1);
-  const natsStatus s = js_PublishAsyncComplete(js_, &options);
-  if (s != NATS_OK)
-    log::warn("publishes still unacknowledged at shutdown", "inflight", inflight_.load(), "status", natsStatus_GetText(s));
+  const nats::Status s = async_->complete(std::max(left, std::chrono::milliseconds(1)));
+  if (!s.ok())
+    log::warn("publishes still unacknowledged at shutdown", "inflight", inflight_.load(), "status", s.text());
 }
 
 }  // namespace eventhub::ingest

@@ -2,6 +2,9 @@
 
 #include <eventhub/common/log.hpp>
 
+#include "access.hpp"
+
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 
@@ -13,33 +16,44 @@ std::once_flag g_library_once;
 int64_t to_nanos(std::chrono::nanoseconds d) { return d.count(); }
 }  // namespace
 
-Error::Error(std::string what, natsStatus status, jsErrCode js_code)
-    : std::runtime_error(describe(what, status, js_code)), status_(status), js_code_(js_code) {}
-
-std::string describe(std::string_view what, natsStatus status, jsErrCode js_code) {
-  std::string text(what);
-  text += ": ";
-  text += natsStatus_GetText(status);
-  if (js_code != 0) text += " (jsErrCode " + std::to_string(static_cast<int>(js_code)) + ")";
-  const char* last = nats_GetLastError(nullptr);
-  if (last != nullptr && *last != '\0' && std::string_view(last) != natsStatus_GetText(status)) {
-    text += ": ";
-    text += last;
-  }
-  return text;
-}
-
-void check(natsStatus status, std::string_view what, jsErrCode js_code) {
-  if (status != NATS_OK) throw Error(std::string(what), status, js_code);
-}
-
 Connection::Connection(const common::NatsConfig& config, std::string client_name)
-    : config_(config), name_(std::move(client_name)) {
+    : Connection(config, std::move(client_name), Mode::background) {}
+
+std::unique_ptr<Connection> Connection::connect_once(const common::NatsConfig& config, std::string client_name) {
+  return std::unique_ptr<Connection>(new Connection(config, std::move(client_name), Mode::once));
+}
+
+Connection::Connection(const common::NatsConfig& config, std::string client_name, Mode mode)
+    : url_(config.url), name_(std::move(client_name)) {
   std::call_once(g_library_once, [] { check(nats_Open(-1), "nats_Open"); });
+  try {
+    if (mode == Mode::once)
+      open_once(config);
+    else
+      open_in_background(config);
+    jsOptions js_options;
+    detail::default_js_options(js_options);
+    check(natsConnection_JetStream(&js_, conn_, &js_options), "JetStream context");
+  } catch (...) {
+    // No destructor runs for a half-built object: close, and wait for the closed callback, here.
+    if (conn_) {
+      closing_ = true;
+      natsConnection_Close(conn_);
+      std::unique_lock lock(closed_mutex_);
+      closed_cv_.wait_for(lock, std::chrono::seconds(2), [this] { return closed_; });
+      lock.unlock();
+      natsConnection_Destroy(conn_);
+    }
+    if (options_) natsOptions_Destroy(options_);
+    throw;
+  }
+}
+
+void Connection::open_in_background(const common::NatsConfig& config) {
   check(natsOptions_Create(&options_), "natsOptions_Create");
-  check(natsOptions_SetURL(options_, config_.url.c_str()), "NATS URL '" + config_.url + "'");
+  check(natsOptions_SetURL(options_, url_.c_str()), "NATS URL '" + url_ + "'");
   check(natsOptions_SetName(options_, name_.c_str()), "natsOptions_SetName");
-  check(natsOptions_SetTimeout(options_, config_.connect_timeout.count()), "natsOptions_SetTimeout");
+  check(natsOptions_SetTimeout(options_, config.connect_timeout.count()), "natsOptions_SetTimeout");
   check(natsOptions_SetMaxReconnect(options_, -1), "natsOptions_SetMaxReconnect");
   check(natsOptions_SetReconnectWait(options_, 250), "natsOptions_SetReconnectWait");
   check(natsOptions_SetReconnectJitter(options_, 100, 1000), "natsOptions_SetReconnectJitter");
@@ -57,19 +71,30 @@ Connection::Connection(const common::NatsConfig& config, std::string client_name
 
   const natsStatus s = natsConnection_Connect(&conn_, options_);
   if (s == NATS_NOT_YET_CONNECTED) {
-    log::warn("NATS not reachable yet; connecting in the background", "url", config_.url, "client", name_);
+    log::warn("NATS not reachable yet; connecting in the background", "url", url_, "client", name_);
   } else {
-    check(s, "connect to NATS at " + config_.url);
+    check(s, "connect to NATS at " + url_);
     ever_connected_ = true;
     callback_done_ = true;  // no callback yet to wait for: on_connected is set after construction
-    log::info("NATS connected", "url", config_.url, "client", name_);
+    log::info("NATS connected", "url", url_, "client", name_);
   }
-  jsOptions js_options;
-  default_js_options(js_options);
-  check(natsConnection_JetStream(&js_, conn_, &js_options), "JetStream context");
 }
 
-void Connection::default_js_options(jsOptions& options) {
+void Connection::open_once(const common::NatsConfig& config) {
+  // A tool, not a role: no reconnects, no retry of the first connect, no log lines of its own.
+  natsStatus s = natsOptions_Create(&options_);
+  if (s == NATS_OK) s = natsOptions_SetURL(options_, url_.c_str());
+  if (s == NATS_OK) s = natsOptions_SetTimeout(options_, std::max<int64_t>(500, config.connect_timeout.count()));
+  if (s == NATS_OK) s = natsOptions_SetName(options_, name_.c_str());
+  if (s == NATS_OK) s = natsOptions_SetMaxReconnect(options_, 0);
+  if (s == NATS_OK) s = natsOptions_SetClosedCB(options_, &Connection::handle_closed, this);
+  if (s == NATS_OK) s = natsConnection_Connect(&conn_, options_);
+  check(s, "NATS unreachable at " + url_);
+  ever_connected_ = true;
+  callback_done_ = true;
+}
+
+void detail::default_js_options(jsOptions& options) {
   jsOptions_Init(&options);
   options.Wait = 5000;
 }
@@ -91,6 +116,10 @@ void Connection::close() {
     if (connected()) natsConnection_FlushTimeout(conn_, 2000);
     natsConnection_Close(conn_);
   }
+}
+
+Status Connection::flush(std::chrono::milliseconds timeout) {
+  return Status::capture(natsConnection_FlushTimeout(conn_, timeout.count()));
 }
 
 bool Connection::connected() const {
@@ -115,19 +144,19 @@ void Connection::notify_connected() {
 void Connection::handle_connected(natsConnection*, void* self) {
   auto* c = static_cast<Connection*>(self);
   c->ever_connected_ = true;
-  log::info("NATS connected", "url", c->config_.url, "client", c->name_);
+  log::info("NATS connected", "url", c->url_, "client", c->name_);
   c->notify_connected();
 }
 
 void Connection::handle_disconnected(natsConnection*, void* self) {
   auto* c = static_cast<Connection*>(self);
   c->callback_done_ = false;
-  if (c->ever_connected_ && !c->closing_) log::warn("NATS disconnected; reconnecting", "url", c->config_.url, "client", c->name_);
+  if (c->ever_connected_ && !c->closing_) log::warn("NATS disconnected; reconnecting", "url", c->url_, "client", c->name_);
 }
 
 void Connection::handle_reconnected(natsConnection*, void* self) {
   auto* c = static_cast<Connection*>(self);
-  log::info("NATS reconnected", "url", c->config_.url, "client", c->name_);
+  log::info("NATS reconnected", "url", c->url_, "client", c->name_);
   c->notify_connected();
 }
 
@@ -140,7 +169,7 @@ void Connection::handle_closed(natsConnection*, void* self) {
 
 void Connection::handle_error(natsConnection*, natsSubscription*, natsStatus status, void* self) {
   auto* c = static_cast<Connection*>(self);
-  log::warn("NATS asynchronous error", "client", c->name_, "error", natsStatus_GetText(status));
+  log::warn("NATS asynchronous error", "client", c->name_, "error", Status::with_detail(status, {}, {}).text());
 }
 
 namespace {
@@ -160,6 +189,10 @@ void add_or_update(jsCtx* js, jsStreamConfig& cfg) {
   if (info) jsStreamInfo_Destroy(info);
 }
 }  // namespace
+
+void ensure_streams(Connection& connection, const common::NatsConfig& config) {
+  ensure_streams(detail::Access::js(connection), config);
+}
 
 void ensure_streams(jsCtx* js, const common::NatsConfig& config) {
   const std::string events_subject = config.subject_prefix + ".>";

@@ -2,6 +2,8 @@
 
 #include <eventhub/common/log.hpp>
 
+#include "access.hpp"
+
 #include <string>
 
 namespace eventhub::nats {
@@ -48,7 +50,8 @@ void ensure_pull_consumer(jsCtx* js, const common::NatsConfig& config, const Pul
   if (info) jsConsumerInfo_Destroy(info);
 }
 
-natsSubscription* bind_pull_subscription(jsCtx* js, const common::NatsConfig& config) {
+namespace {
+natsSubscription* subscribe(jsCtx* js, const common::NatsConfig& config, Status& status) {
   const std::string filter = config.subject_prefix + ".>";
   jsSubOptions so;
   jsSubOptions_Init(&so);
@@ -57,8 +60,58 @@ natsSubscription* bind_pull_subscription(jsCtx* js, const common::NatsConfig& co
   natsSubscription* sub = nullptr;
   jsErrCode code = static_cast<jsErrCode>(0);
   const natsStatus s = js_PullSubscribe(&sub, js, filter.c_str(), config.consumer.c_str(), nullptr, &so, &code);
-  check(s, "pull subscribe to consumer " + config.consumer, code);
+  status = Status::capture(s, code);
+  return s == NATS_OK ? sub : nullptr;
+}
+}  // namespace
+
+natsSubscription* bind_pull_subscription(jsCtx* js, const common::NatsConfig& config) {
+  Status status;
+  natsSubscription* sub = subscribe(js, config, status);
+  if (!status.ok()) throw Error("pull subscribe to consumer " + config.consumer, status);
   return sub;
+}
+
+void ensure_pull_consumer(Connection& connection, const common::NatsConfig& config,
+                          const PullConsumerSettings& settings) {
+  ensure_pull_consumer(detail::Access::js(connection), config, settings);
+}
+
+PullSubscription::PullSubscription(Connection& connection, const common::NatsConfig& config)
+    : connection_(connection), config_(config) {}
+
+PullSubscription::~PullSubscription() { unbind(); }
+
+Status PullSubscription::bind() {
+  unbind();
+  Status status;
+  sub_ = subscribe(detail::Access::js(connection_), config_, status);
+  return status;
+}
+
+void PullSubscription::unbind() {
+  if (sub_ != nullptr) {
+    natsSubscription_Destroy(sub_);  // not Unsubscribe: that would delete nothing for a bound durable, but be safe
+    sub_ = nullptr;
+  }
+}
+
+PullSubscription::Batch PullSubscription::fetch(int max, std::chrono::milliseconds timeout) {
+  Batch batch;
+  natsMsgList list{};
+  jsErrCode code = static_cast<jsErrCode>(0);
+  const natsStatus s = natsSubscription_Fetch(&list, sub_, max, timeout.count(), &code);
+  if (s == NATS_OK) {
+    batch.messages.reserve(static_cast<std::size_t>(list.Count));
+    for (int i = 0; i < list.Count; ++i) {
+      batch.messages.push_back(detail::Access::adopt(list.Msgs[i]));
+      list.Msgs[i] = nullptr;
+    }
+  } else if (s != NATS_TIMEOUT) {
+    batch.status = Status::capture(s, code);
+  }
+  natsMsgList_Destroy(&list);
+  return batch;
 }
 
 }  // namespace eventhub::nats

@@ -63,14 +63,13 @@ TEST_CASE("sanitize_line keeps UTF-8 sequences whole", "[dlq]") {
 
 TEST_CASE("dead letter: payload, original headers, Eventhub headers, own msg id", "[dlq][record]") {
   REQUIRE(nats_Open(-1) == NATS_OK);  // cnats needs its library state even for local messages
-  natsMsg* original = nullptr;
   const std::string payload = R"({"eventId":"e1"})";
-  REQUIRE(natsMsg_Create(&original, "events.facebook.top", nullptr, payload.data(), static_cast<int>(payload.size())) ==
-          NATS_OK);
-  REQUIRE(natsMsgHeader_Set(original, "Nats-Msg-Id", "e1") == NATS_OK);
-  REQUIRE(natsMsgHeader_Set(original, "X-Trace", "abc") == NATS_OK);
-  REQUIRE(natsMsgHeader_Add(original, "X-Multi", "1") == NATS_OK);
-  REQUIRE(natsMsgHeader_Add(original, "X-Multi", "2") == NATS_OK);
+  eventhub::nats::Message original = eventhub::nats::Message::create(std::string("events.facebook.top"), payload);
+  REQUIRE(original);
+  original.set_header("Nats-Msg-Id", "e1");
+  original.set_header("X-Trace", "abc");
+  original.add_header("X-Multi", "1");
+  original.add_header("X-Multi", "2");
 
   DeadLetterInfo info;
   info.reason = kReasonInvalidEvent;
@@ -80,46 +79,36 @@ TEST_CASE("dead letter: payload, original headers, Eventhub headers, own msg id"
   info.original_stream_seq = 17;
   info.delivery_count = 2;
   info.dead_lettered_at_ns = *parse_rfc3339("2026-11-25T08:40:00Z");
-  natsMsg* letter = make_dead_letter(original, "dlq.events", info);
-  REQUIRE(letter != nullptr);
-  CHECK(std::string(natsMsg_GetSubject(letter)) == "dlq.events.invalid_event");
-  CHECK(std::string(natsMsg_GetData(letter), natsMsg_GetDataLength(letter)) == payload);
-  CHECK(header(letter, kHeaderReason) == "invalid_event");
-  CHECK(header(letter, kHeaderError) == "eventType: not valid for source");
-  CHECK(header(letter, kHeaderOriginalSubject) == "events.facebook.top");
-  CHECK(header(letter, kHeaderOriginalSeq) == "17");
-  CHECK(header(letter, kHeaderOriginalMsgId) == "e1");
-  CHECK(header(letter, kHeaderDeliveryCount) == "2");
-  CHECK(header(letter, kHeaderDeadLetteredAt) == "2026-11-25T08:40:00.000Z");
-  CHECK(header(letter, "Nats-Msg-Id") == "dlq:EVENTS:17");
-  CHECK(header(letter, "X-Trace") == "abc");
-  const char** values = nullptr;
-  int count = 0;
-  REQUIRE(natsMsgHeader_Values(letter, "X-Multi", &values, &count) == NATS_OK);
-  CHECK(count == 2);
-  free(static_cast<void*>(values));
+  eventhub::nats::Message letter = make_dead_letter(original, "dlq.events", info);
+  REQUIRE(letter);
+  CHECK(std::string(letter.subject()) == "dlq.events.invalid_event");
+  CHECK(std::string(letter.data()) == payload);
+  CHECK(letter.header(kHeaderReason) == "invalid_event");
+  CHECK(letter.header(kHeaderError) == "eventType: not valid for source");
+  CHECK(letter.header(kHeaderOriginalSubject) == "events.facebook.top");
+  CHECK(letter.header(kHeaderOriginalSeq) == "17");
+  CHECK(letter.header(kHeaderOriginalMsgId) == "e1");
+  CHECK(letter.header(kHeaderDeliveryCount) == "2");
+  CHECK(letter.header(kHeaderDeadLetteredAt) == "2026-11-25T08:40:00.000Z");
+  CHECK(letter.header("Nats-Msg-Id") == "dlq:EVENTS:17");
+  CHECK(letter.header("X-Trace") == "abc");
+  CHECK(letter.header_values("X-Multi").size() == 2);
 
   // Dead-lettering a replayed dead letter again does not stack stale Eventhub headers.
   info.reason = kReasonDbRejected;
-  natsMsg* again = make_dead_letter(letter, "dlq.events", info);
-  REQUIRE(natsMsgHeader_Values(again, kHeaderReason, &values, &count) == NATS_OK);
-  CHECK(count == 1);
-  free(static_cast<void*>(values));
-  CHECK(header(again, kHeaderReason) == "db_rejected");
+  eventhub::nats::Message again = make_dead_letter(letter, "dlq.events", info);
+  CHECK(again.header_values(kHeaderReason).size() == 1);
+  CHECK(again.header(kHeaderReason) == "db_rejected");
 
   // Replay: back to the original subject with the plain headers, a fresh Nats-Msg-Id, no DLQ headers.
-  natsMsg* replay = make_replay(letter, "EVENTS_DLQ", 5);
-  REQUIRE(replay != nullptr);
-  CHECK(std::string(natsMsg_GetSubject(replay)) == "events.facebook.top");
-  CHECK(std::string(natsMsg_GetData(replay), natsMsg_GetDataLength(replay)) == payload);
-  CHECK(header(replay, "Nats-Msg-Id") == "e1:replay:5");
-  CHECK(header(replay, "X-Trace") == "abc");
-  CHECK(header(replay, "Eventhub-Replayed-From") == "EVENTS_DLQ:5");
-  CHECK_FALSE(header(replay, kHeaderReason).has_value());
-  CHECK_FALSE(header(replay, kHeaderOriginalSubject).has_value());
-  natsMsg_Destroy(replay);
-  CHECK(make_replay(original, "EVENTS_DLQ", 5) == nullptr);  // not a dead letter: no original subject
-  natsMsg_Destroy(again);
-  natsMsg_Destroy(letter);
-  natsMsg_Destroy(original);
+  eventhub::nats::Message replay = make_replay(letter, "EVENTS_DLQ", 5);
+  REQUIRE(replay);
+  CHECK(std::string(replay.subject()) == "events.facebook.top");
+  CHECK(std::string(replay.data()) == payload);
+  CHECK(replay.header("Nats-Msg-Id") == "e1:replay:5");
+  CHECK(replay.header("X-Trace") == "abc");
+  CHECK(replay.header("Eventhub-Replayed-From") == "EVENTS_DLQ:5");
+  CHECK_FALSE(replay.header(kHeaderReason).has_value());
+  CHECK_FALSE(replay.header(kHeaderOriginalSubject).has_value());
+  CHECK_FALSE(make_replay(original, "EVENTS_DLQ", 5));  // not a dead letter: no original subject
 }

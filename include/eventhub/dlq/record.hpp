@@ -1,6 +1,11 @@
 #pragma once
-// The dead-letter record format, shared by the worker (writes dead letters) and `eventhub dlq`
-// (lists and replays them). A dead letter is the original payload, published to
+// The dead-letter record format (library eventhub_dlq_record), shared by the worker (writes dead
+// letters) and `eventhub dlq` (library eventhub_dlq_tool, lists and replays them). It lives in
+// neither: the format is the contract between the two (roles never include each other), and it is
+// eventhub's format on top of NATS messages rather than NATS vocabulary, so not in nats/ either.
+// Pure apart from building nats::Message values; no connection, no I/O.
+//
+// A dead letter is the original payload, published to
 // `<dlq_subject_prefix>.<reason>` on the DLQ stream, with the original headers plus:
 //   Eventhub-Dlq-Reason           invalid_json | invalid_event | db_rejected | max_deliveries
 //   Eventhub-Dlq-Error            human-readable detail (one line, at most 1000 bytes)
@@ -13,7 +18,7 @@
 // The dead letter's own Nats-Msg-Id is "dlq:<stream>:<stream seq>", so a worker that crashed after
 // the PubAck but before terminating the original does not store the same dead letter twice.
 
-#include <nats/nats.h>
+#include <eventhub/nats/message.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -49,12 +54,10 @@ struct DeadLetterInfo {
   int64_t dead_lettered_at_ns = 0;  // since the epoch
 };
 
-// Builds the dead-letter message (caller destroys it): payload and non-Nats headers of `original`
-// copied, the Eventhub-* headers added. Throws std::runtime_error on a cnats failure.
-natsMsg* make_dead_letter(natsMsg* original, std::string_view dlq_subject_prefix, const DeadLetterInfo& info);
-
-// Reads a header (first value) or nullopt.
-std::optional<std::string> header(natsMsg* msg, const char* name);
+// Builds the dead-letter message: payload and non-Nats headers of `original` copied, the Eventhub-*
+// headers added. Throws nats::Error (a std::runtime_error) on a cnats failure.
+nats::Message make_dead_letter(const nats::Message& original, std::string_view dlq_subject_prefix,
+                               const DeadLetterInfo& info);
 
 // One-line error text for a header: control characters become spaces, cut at `max` bytes on a
 // UTF-8 boundary.
@@ -71,10 +74,10 @@ std::optional<int64_t> parse_rfc3339(std::string_view text);
 std::string replay_msg_id(const std::optional<std::string>& original_msg_id, std::string_view dlq_stream,
                           uint64_t dlq_seq);
 
-// Builds the replay of dead letter `dlq_seq` (caller destroys it): its payload and non-Eventhub,
-// non-Nats headers, to the original subject, Nats-Msg-Id = replay_msg_id(…), plus
-// Eventhub-Replayed-From "<dlq stream>:<seq>". nullptr when the letter has no original subject.
-natsMsg* make_replay(natsMsg* letter, std::string_view dlq_stream, uint64_t dlq_seq);
+// Builds the replay of dead letter `dlq_seq`: its payload and non-Eventhub, non-Nats headers, to the
+// original subject, Nats-Msg-Id = replay_msg_id(…), plus Eventhub-Replayed-From "<dlq stream>:<seq>".
+// An empty Message when the letter has no original subject. Throws nats::Error.
+nats::Message make_replay(const nats::Message& letter, std::string_view dlq_stream, uint64_t dlq_seq);
 
 // One `dlq list` line: "<seq>  <time>  <reason>  deliveries=<n>  <subject>  <excerpt>" where the
 // payload excerpt is at most 120 bytes (sanitized, "…" appended when cut).
@@ -88,5 +91,7 @@ struct ListEntry {
   std::string error;
 };
 std::string format_list_line(const ListEntry& entry);
+// The entry of dead letter `seq` (missing headers stay empty; `payload` views the letter's data).
+ListEntry list_entry(uint64_t seq, const nats::Message& letter);
 
 }  // namespace eventhub::dlq

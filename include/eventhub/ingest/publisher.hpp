@@ -1,8 +1,9 @@
 #pragma once
-// JetStream publishing for ingest: async publishes with Nats-Msg-Id = eventId and a per-message
-// MaxWait, a bounded number in flight, and a coroutine that resumes once every message of the
-// request has its PubAck (or failed). PubAck callbacks run on cnats threads: they only touch
-// atomics, a sharded pointer map and post to the request's executor.
+// JetStream publishing for ingest: async publishes (nats::AsyncPublisher) with Nats-Msg-Id = eventId
+// and a per-message MaxWait, a bounded number in flight (our limit, 429, below cnats' MaxPending),
+// and a coroutine that resumes once every message of the request has its PubAck (or failed). PubAck
+// callbacks run on cnats threads: they only touch atomics, a sharded map keyed by the message, and
+// post to the request's executor.
 //
 // Stream setup: ensure_streams runs on the publisher's own thread after every (re)connect; until
 // it succeeded, ready() is false and requests get 503.
@@ -10,6 +11,7 @@
 #include <eventhub/common/config.hpp>
 #include <eventhub/ingest/batch.hpp>
 #include <eventhub/ingest/metrics.hpp>
+#include <eventhub/nats/async_publisher.hpp>
 #include <eventhub/nats/connection.hpp>
 
 #include <boost/asio/awaitable.hpp>
@@ -58,28 +60,24 @@ class Publisher {
   // Waits for outstanding PubAcks until `deadline` (shutdown, after the HTTP server drained).
   void drain(std::chrono::steady_clock::time_point deadline);
 
-  std::int64_t inflight() const { return inflight_.load(std::memory_order_relaxed); }
-
   struct Batch;  // per-request state shared with the cnats ack callback (publisher.cpp)
 
  private:
-  static void on_ack(jsCtx* js, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* closure);
-  void handle_ack(natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae);
+  void handle_ack(const nats::AsyncAck& ack);
   void setup_loop();
 
   struct Shard {
     std::mutex mutex;
-    std::unordered_map<natsMsg*, std::shared_ptr<Batch>> pending;  // published, awaiting PubAck
+    std::unordered_map<nats::MessageKey, std::shared_ptr<Batch>> pending;  // published, awaiting PubAck
   };
   static constexpr std::size_t kShards = 64;
-  Shard& shard_of(natsMsg* msg);
-  void track(natsMsg* msg, const std::shared_ptr<Batch>& batch);
-  std::shared_ptr<Batch> untrack(natsMsg* msg);
+  Shard& shard_of(nats::MessageKey key);
+  void track(nats::MessageKey key, const std::shared_ptr<Batch>& batch);
+  std::shared_ptr<Batch> untrack(nats::MessageKey key);
 
   nats::Connection& connection_;
   common::IngestConfig config_;
   IngestMetrics& metrics_;
-  jsCtx* js_ = nullptr;
   std::atomic<std::int64_t> inflight_{0};
   std::atomic<bool> streams_ready_{false};
   std::vector<Shard> shards_;
@@ -90,6 +88,7 @@ class Publisher {
   bool stopping_ = false;
   std::string setup_error_;  // guarded by setup_mutex_
   std::thread setup_thread_;
+  std::unique_ptr<nats::AsyncPublisher> async_;  // last member: its callbacks use the ones above
 };
 
 }  // namespace eventhub::ingest

@@ -1,71 +1,68 @@
 #pragma once
-// RAII adapter over a cnats connection and its JetStream context. Created by a role at start; the
-// connection retries the first connect and reconnects forever in the background, so a role can
-// start while NATS is down and report not-ready until it is back. cnats callbacks run on cnats
-// threads and only touch atomics here.
+// RAII adapter over a cnats connection and its JetStream context. Two ways to connect:
+//  * the constructor (roles): the first connect is retried and the connection reconnects forever in
+//    the background, so a role can start while NATS is down and report not-ready until it is back;
+//  * connect_once (the dlq tool): one attempt, no reconnects; unreachable NATS is an Error at once.
+// cnats callbacks run on cnats threads and only touch atomics here. The cnats handles stay inside
+// eventhub::nats (see src/nats/access.hpp): roles use Message, PullSubscription, AsyncPublisher and
+// the calls of jetstream.hpp.
 
 #include <eventhub/common/config.hpp>
-
-#include <nats/nats.h>
+#include <eventhub/nats/status.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
-#include <mutex>
-#include <stdexcept>
 #include <string>
 
 namespace eventhub::nats {
 
-// A failed cnats call, with the JetStream error code when the server sent one.
-class Error : public std::runtime_error {
- public:
-  Error(std::string what, natsStatus status, jsErrCode js_code = static_cast<jsErrCode>(0));
-  natsStatus status() const { return status_; }
-  jsErrCode js_code() const { return js_code_; }
-
- private:
-  natsStatus status_;
-  jsErrCode js_code_;
-};
-
-// "what: <status text> (jsErrCode N): <last error>"; also used for logging.
-std::string describe(std::string_view what, natsStatus status, jsErrCode js_code = static_cast<jsErrCode>(0));
-// Throws Error unless status is NATS_OK.
-void check(natsStatus status, std::string_view what, jsErrCode js_code = static_cast<jsErrCode>(0));
+namespace detail {
+struct Access;
+}
 
 class Connection {
  public:
+  // Background connect (see above). Throws Error only on a bad configuration.
   Connection(const common::NatsConfig& config, std::string client_name);
+  // One connect attempt (timeout: --nats-connect-timeout-ms, at least 500 ms), never reconnects.
+  // Throws Error "NATS unreachable at <url>: …" when it fails.
+  static std::unique_ptr<Connection> connect_once(const common::NatsConfig& config, std::string client_name);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  natsConnection* raw() const { return conn_; }
-  jsCtx* js() const { return js_; }
   // Connected, and the on_connected callback for this connection has run: code that re-checks its
   // setup after a reconnect (ingest's streams) is never seen as ready on the old setup's word.
   bool connected() const;
-  const common::NatsConfig& config() const { return config_; }
 
   // Called (on a cnats thread) after every (re)connect; keep it short: post or set a flag.
   void on_connected(std::function<void()> callback);
 
+  // Pushes buffered publishes (acks are publishes too) to the server.
+  Status flush(std::chrono::milliseconds timeout);
+
   // Flushes buffered publishes and closes; safe to call twice.
   void close();
 
-  // JetStream options used for this context's async publishes (set by ingest before first use).
-  static void default_js_options(jsOptions& options);
-
  private:
+  friend struct detail::Access;
+  enum class Mode { background, once };
+  Connection(const common::NatsConfig& config, std::string client_name, Mode mode);
+  void open_in_background(const common::NatsConfig& config);
+  void open_once(const common::NatsConfig& config);
+
   static void handle_connected(natsConnection*, void* self);
   static void handle_disconnected(natsConnection*, void* self);
   static void handle_reconnected(natsConnection*, void* self);
   static void handle_error(natsConnection*, natsSubscription*, natsStatus, void* self);
   static void handle_closed(natsConnection*, void* self);
+  void notify_connected();
 
-  common::NatsConfig config_;
+  std::string url_;
   std::string name_;
   natsOptions* options_ = nullptr;
   natsConnection* conn_ = nullptr;
@@ -75,7 +72,6 @@ class Connection {
   std::atomic<bool> closing_{false};  // our own close(): a disconnect then is expected
   mutable std::mutex callback_mutex_;  // on_connected may be set while cnats calls it
   std::function<void()> on_connected_;
-  void notify_connected();
   // cnats runs callbacks on its own thread, after natsConnection_Close returns: the destructor waits
   // for the closed callback (the last one) so no callback touches a destroyed Connection.
   std::mutex closed_mutex_;
@@ -86,6 +82,8 @@ class Connection {
 // Creates or updates the event stream (file storage, discard-new, work-queue retention, subjects
 // <prefix>.>, duplicate window) and the dead-letter stream (file storage, limits retention, no
 // limits: dead letters are kept until replayed). Blocking; throws Error.
+void ensure_streams(Connection& connection, const common::NatsConfig& config);
+// The same on a JetStream context the caller made itself (tests that drive cnats directly).
 void ensure_streams(jsCtx* js, const common::NatsConfig& config);
 
 }  // namespace eventhub::nats

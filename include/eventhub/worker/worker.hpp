@@ -1,12 +1,14 @@
 #pragma once
 // The worker: JetStream durable pull consumer -> PostgreSQL, exactly one row per eventId.
 //
+// Created by the worker role (worker_role.cpp), which registers its stop action with the runtime.
 // Threads (none of them an HTTP I/O thread):
-//   writers   N dedicated threads, each with its own pull subscription bound to the shared durable
-//             consumer: fetch a batch, validate, write it in one transaction, ack after COMMIT.
-//             N * fetch size <= --concurrency (see docs/worker.md).
-//   stats     polls consumer info and the DLQ stream every --stats-interval-ms for the gauges.
-// Readiness checks (registered under role "worker"): nats, postgres, consumer.
+//   writers   N dedicated threads (N and the fetch size from plan_writers, plan.hpp), each a
+//             SubscriptionLoop (its own pull subscription bound to the shared durable consumer)
+//             feeding a Writer: validate, write in one transaction, ack after COMMIT.
+//   stats     ConsumerStats polls consumer info and the DLQ stream every --stats-interval-ms.
+// Owns its NATS connection and PostgreSQL pool. Readiness checks (registered under role
+// "worker"): nats, postgres, consumer.
 
 #include <eventhub/common/config.hpp>
 #include <eventhub/common/health.hpp>
@@ -32,10 +34,6 @@ class Worker {
   // Drain: stop fetching, finish (commit, ack) the batches in hand, return. Messages still held at
   // the deadline because PostgreSQL is down are NAKed (redelivered later), never dead-lettered.
   void stop(std::chrono::steady_clock::time_point deadline);
-
-  // Writers actually started and messages each asks for (derived from --batch-size/--concurrency).
-  int writer_count() const;
-  int fetch_size() const;
 
  private:
   struct Impl;
