@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 namespace eventhub::analytics {
 
@@ -36,6 +37,12 @@ struct Pair {
   std::string user_id;
   std::string source;
   auto operator<=>(const Pair&) const = default;
+};
+
+struct PairHash {
+  std::size_t operator()(const Pair& p) const {
+    return std::hash<std::string_view>{}(p.user_id) * 31 + std::hash<std::string_view>{}(p.source);
+  }
 };
 
 struct Figures {
@@ -287,7 +294,16 @@ class TopUsers {
   // Every user of the window, summed in the database (one statement over the day and hour pieces),
   // plus the folded raw rows of the edges and the unfolded events.
   std::vector<std::pair<Pair, Figures>> everyone() {
-    std::map<Pair, Figures> all;
+    // Keyed by views into the results (kept alive here): no string copies per row.
+    using Key = std::pair<std::string_view, std::string_view>;
+    struct KeyHash {
+      std::size_t operator()(const Key& k) const {
+        return std::hash<std::string_view>{}(k.first) * 31 + std::hash<std::string_view>{}(k.second);
+      }
+    };
+    std::unordered_map<Key, Figures, KeyHash> all;
+    std::vector<pg::Result> results;
+    std::vector<rollup::RawRows> raws;
     const auto c = rollup::cover(s_.from_us(), s_.to_us(), Grain::day, Grain::hour);
     if (!c.pieces.empty()) {
       std::vector<std::string> f_sources, f_types, grains, froms, tos;
@@ -300,34 +316,47 @@ class TopUsers {
         froms.push_back(ts(piece.from_us));
         tos.push_back(ts(piece.to_us));
       }
-      pg::Result r = s_.conn().exec_params(
-          "SELECT u.user_id, u.source, sum(u.events)::int8, sum(u.revenue)::text"
+      // Rows, not sums: summing numeric per group in PostgreSQL costs more than reading the rows
+      // (measured: 50 ms of hash aggregation for 23k rows); they are summed here.
+      results.push_back(s_.conn().exec_params(
+          "SELECT u.user_id, u.source, u.events, u.revenue::text"
           " FROM unnest($1::text[], $2::text[]) AS f(source, event_type)"
           " CROSS JOIN unnest($3::int2[], $4::timestamptz[], $5::timestamptz[]) AS p(grain, from_t, to_t)"
           " JOIN rollup_user_totals u ON u.grain = p.grain AND u.source = f.source AND u.event_type = f.event_type"
-          " AND u.bucket >= p.from_t AND u.bucket < p.to_t GROUP BY u.user_id, u.source",
+          " AND u.bucket >= p.from_t AND u.bucket < p.to_t",
           {pg::array_literal(f_sources), pg::array_literal(f_types), pg::array_literal(grains),
-           pg::array_literal(froms), pg::array_literal(tos)});
-      for (int i = 0; i < PQntuples(r.get()); ++i)
-        all[{std::string(pg::text(r.get(), i, 0)), std::string(pg::text(r.get(), i, 1))}] +=
-            Figures{std::stoll(std::string(pg::text(r.get(), i, 2))), *rollup::parse_money(pg::text(r.get(), i, 3))};
+           pg::array_literal(froms), pg::array_literal(tos)},
+          pg::Connection::ResultFormat::binary));
+      const PGresult* r = results.back().get();
+      const int n = PQntuples(r);
+      all.reserve(static_cast<std::size_t>(n));
+      for (int i = 0; i < n; ++i)
+        all[{pg::text(r, i, 0), pg::text(r, i, 1)}] += Figures{pg::binary_int(r, i, 2), *rollup::parse_money(pg::text(r, i, 3))};
     }
     for (const auto& raw : c.raw) {
-      rollup::RawRows rows;
+      rollup::RawRows& rows = raws.emplace_back();
       rollup::read_raw(s_.conn(), {},
                        "e.user_id IS NOT NULL AND e.event_time >= $1::timestamptz AND e.event_time < $2::timestamptz"
                        " AND (e.tx IS NULL OR e.tx < $3::xid8)",
                        {ts(raw.from_us), ts(raw.to_us), std::to_string(s_.state().folded_below)}, rows);
       for (const auto& e : rows.events)
-        if (wanted(e.source, e.event_type))
-          all[{std::string(*e.user_id), std::string(e.source)}] += Figures{1, e.amount.value_or(0)};
+        if (wanted(e.source, e.event_type)) all[{*e.user_id, e.source}] += Figures{1, e.amount.value_or(0)};
     }
-    for (const auto& [p, f] : unfolded_) all[p] += f;
-    std::vector<std::pair<Pair, Figures>> out(all.begin(), all.end());
-    const std::size_t n = std::min(limit_, out.size());
-    std::partial_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n), out.end(),
-                      [this](const auto& a, const auto& b) { return before(a, b); });
-    out.resize(n);
+    for (const auto& [p, f] : unfolded_) all[{p.user_id, p.source}] += f;
+    // The first N of the answer order, by pointer.
+    std::vector<const std::pair<const Key, Figures>*> order;
+    order.reserve(all.size());
+    for (const auto& entry : all) order.push_back(&entry);
+    const std::size_t n = std::min(limit_, order.size());
+    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n), order.end(),
+                      [this](const auto* a, const auto* b) {
+                        if (score(a->second) != score(b->second)) return score(a->second) > score(b->second);
+                        if (a->second.events != b->second.events) return a->second.events > b->second.events;
+                        return a->first < b->first;
+                      });
+    std::vector<std::pair<Pair, Figures>> out;
+    for (std::size_t i = 0; i < n; ++i)
+      out.push_back({Pair{std::string(order[i]->first.first), std::string(order[i]->first.second)}, order[i]->second});
     return out;
   }
 

@@ -59,7 +59,13 @@ std::optional<TimePoint> parse_rfc3339(std::string_view s, Rfc3339Syntax syntax)
   }
   if (pos != s.size()) return std::nullopt;
   const auto local = sys_days(date) + hours(h) + minutes(mi) + seconds(se) + Micros(fraction_us);
-  return TimePoint(local - offset);
+  const TimePoint instant(local - offset);
+  // An offset or a leap second can carry the instant out of years 0001-9999 (in UTC), which no
+  // formatted text could name again.
+  static const TimePoint first = sys_days(year{1} / January / 1);
+  static const TimePoint last = sys_days(year{10000} / January / 1) - Micros(1);
+  if (instant < first || instant > last) return std::nullopt;
+  return instant;
 }
 
 std::string format_rfc3339(TimePoint t, FractionDigits digits) {

@@ -5,7 +5,8 @@
 // in 64 bits end in 2262). Pure functions: any thread.
 //
 // Accepted: YYYY-MM-DD('T'|'t')HH:MM:SS[.fraction](Z|z|+HH:MM|-HH:MM)
-//   - a real calendar date, year 0001-9999; hours 00-23, minutes 00-59, seconds 00-60;
+//   - a real calendar date, year 0001-9999, and an instant in those years in UTC too (an offset
+//     cannot carry it to year 0 or 10000); hours 00-23, minutes 00-59, seconds 00-60;
 //   - an offset is required (a date-time without one names no instant);
 //   - 1 to 9 fraction digits, truncated to microseconds;
 //   - second 60 (a leap second) is the first instant of the next minute, as PostgreSQL reads it,
