@@ -101,9 +101,15 @@ std::string answer_timeseries(Snapshot& s, const QueryOptions& o) {
   const int64_t first = rollup::floor_to(o.granularity, o.from_us);
   const int64_t step = rollup::grain_us(o.granularity);
   JsonWriter w;
+  w.reserve(96 * points.size());
   w.begin_object().field("granularity", rollup::grain_name(o.granularity)).key("points").begin_array();
+  static const BucketData empty;
   for (std::size_t i = 0; i < points.size(); ++i) {
-    const BucketData d = merged(points[i]);
+    // One level (no event type filter, or one source): no copy.
+    BucketData combined;
+    const BucketData& d = points[i].empty()       ? empty
+                          : points[i].size() == 1 ? points[i].begin()->second
+                                                  : (combined = merged(points[i]));
     w.begin_object()
         .field("bucket", common::format_rfc3339(common::from_unix_us(first + static_cast<int64_t>(i) * step),
                                                 common::FractionDigits::none))

@@ -101,8 +101,11 @@ std::vector<LevelData> Snapshot::aggregate(const std::vector<rollup::Level>& lev
     pieces.insert(pieces.end(), sealed.begin(), sealed.end());
     raw.insert(raw.end(), c.raw.begin(), c.raw.end());
   }
-  for (auto& row : rollup::read_buckets(conn_, merge_pieces(std::move(pieces)), levels, columns))
-    out[group_of(row.key.bucket_us)][row.key.level].merge(row.data);
+  for (auto& row : rollup::read_buckets(conn_, merge_pieces(std::move(pieces)), levels, columns)) {
+    auto [cell, first] = out[group_of(row.key.bucket_us)].try_emplace(std::move(row.key.level));
+    if (first) cell->second = std::move(row.data);  // the common case: one row per group and level
+    else cell->second.merge(row.data);
+  }
 
   const Grain minute[] = {Grain::minute};
   const auto wanted = [&](const rollup::Level& l) { return std::find(levels.begin(), levels.end(), l) != levels.end(); };

@@ -32,6 +32,7 @@ class JsonWriter {
     return value(v);
   }
 
+  void reserve(std::size_t bytes) { out_.reserve(bytes); }
   std::string take() { return std::move(out_); }
 
  private:
