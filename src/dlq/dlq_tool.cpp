@@ -3,10 +3,13 @@
 // once, unlike the roles, which keep reconnecting. The record format is in record.cpp.
 #include <eventhub/dlq/dlq_tool.hpp>
 
+#include <eventhub/common/time.hpp>
 #include <eventhub/dlq/record.hpp>
 #include <eventhub/nats/connection.hpp>
 #include <eventhub/nats/jetstream.hpp>
 
+#include <algorithm>
+#include <climits>
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -24,20 +27,30 @@ struct Filter {
   int64_t limit = 100;
 };
 
+// An RFC 3339 time (a space allowed between date and time) as Unix nanoseconds, the unit of NATS
+// message times; instants after 2262 (beyond 64-bit nanoseconds) are clamped.
+std::optional<int64_t> unix_ns_of(std::string_view text) {
+  const auto t = common::parse_rfc3339(text, {.allow_space_separator = true});
+  if (!t) return std::nullopt;
+  const int64_t us = common::to_unix_us(*t);
+  constexpr int64_t kMaxUs = INT64_MAX / 1000;
+  return std::clamp(us, -kMaxUs, kMaxUs) * 1000;
+}
+
 // Parses the filter options; prints the reason and returns nullopt when one is malformed.
 std::optional<Filter> make_filter(const common::DlqConfig& c, const char* command) {
   Filter f;
   f.reason = c.reason;
   f.limit = c.limit;
   if (!c.since.empty()) {
-    f.since_ns = parse_rfc3339(c.since);
+    f.since_ns = unix_ns_of(c.since);
     if (!f.since_ns) {
       std::fprintf(stderr, "eventhub dlq %s: --since: not an RFC 3339 date-time: '%s'\n", command, c.since.c_str());
       return std::nullopt;
     }
   }
   if (!c.until.empty()) {
-    f.until_ns = parse_rfc3339(c.until);
+    f.until_ns = unix_ns_of(c.until);
     if (!f.until_ns) {
       std::fprintf(stderr, "eventhub dlq %s: --until: not an RFC 3339 date-time: '%s'\n", command, c.until.c_str());
       return std::nullopt;
@@ -62,7 +75,7 @@ std::unique_ptr<nats::Connection> connect(const common::NatsConfig& config, cons
 
 int64_t letter_time_ns(const nats::Message& letter) {
   if (auto at = letter.header(kHeaderDeadLetteredAt))
-    if (auto ns = parse_rfc3339(*at)) return *ns;
+    if (auto ns = unix_ns_of(*at)) return *ns;
   return letter.time_ns();  // stream time of the dead letter
 }
 

@@ -1,5 +1,7 @@
 #include <eventhub/dlq/record.hpp>
 
+#include <eventhub/common/time.hpp>
+
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -29,14 +31,6 @@ std::size_t utf8_cut(std::string_view text, std::size_t max) {
   return n;
 }
 
-int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
 }  // namespace
 
 std::string dlq_subject(std::string_view prefix, std::string_view reason) {
@@ -89,79 +83,12 @@ nats::Message make_dead_letter(const nats::Message& original, std::string_view p
   msg.set_header(kHeaderOriginalSubject, info.original_subject);
   msg.set_header(kHeaderOriginalSeq, std::to_string(info.original_stream_seq));
   msg.set_header(kHeaderDeliveryCount, std::to_string(info.delivery_count));
-  msg.set_header(kHeaderDeadLetteredAt, format_rfc3339(info.dead_lettered_at_ns));
+  msg.set_header(kHeaderDeadLetteredAt, common::format_rfc3339(common::from_unix_us(info.dead_lettered_at_ns / 1000),
+                                                                  common::FractionDigits::millis));
   msg.set_header("Nats-Msg-Id", "dlq:" + info.original_stream + ":" + std::to_string(info.original_stream_seq));
   return msg;
 }
 
-std::string format_rfc3339(int64_t unix_ns) {
-  int64_t secs = unix_ns / 1'000'000'000;
-  int64_t rem = unix_ns % 1'000'000'000;
-  if (rem < 0) {
-    rem += 1'000'000'000;
-    --secs;
-  }
-  const std::time_t t = static_cast<std::time_t>(secs);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(rem / 1'000'000));
-  return buf;
-}
-
-std::optional<int64_t> parse_rfc3339(std::string_view s) {
-  auto digits = [&](std::size_t pos, std::size_t n, int& out) {
-    if (pos + n > s.size()) return false;
-    out = 0;
-    for (std::size_t i = pos; i < pos + n; ++i) {
-      if (s[i] < '0' || s[i] > '9') return false;
-      out = out * 10 + (s[i] - '0');
-    }
-    return true;
-  };
-  int year, month, day, hour, minute, second;
-  if (!digits(0, 4, year) || s.size() < 20 || s[4] != '-' || !digits(5, 2, month) || s[7] != '-' ||
-      !digits(8, 2, day) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(11, 2, hour) || s[13] != ':' ||
-      !digits(14, 2, minute) || s[16] != ':' || !digits(17, 2, second))
-    return std::nullopt;
-  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (month < 1 || month > 12 || day < 1 || day > kDays[month - 1] || hour > 23 || minute > 59 || second > 60)
-    return std::nullopt;
-  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  if (month == 2 && day == 29 && !leap) return std::nullopt;
-  std::size_t pos = 19;
-  int64_t frac_ns = 0;
-  if (pos < s.size() && s[pos] == '.') {
-    ++pos;
-    const std::size_t start = pos;
-    int64_t scale = 100'000'000;
-    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-      frac_ns += (s[pos] - '0') * scale;
-      scale /= 10;
-      ++pos;
-    }
-    if (pos == start) return std::nullopt;
-  }
-  if (pos >= s.size()) return std::nullopt;
-  int64_t offset_s = 0;
-  if (s[pos] == 'Z' || s[pos] == 'z') {
-    ++pos;
-  } else if (s[pos] == '+' || s[pos] == '-') {
-    int oh, om;
-    if (!digits(pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' || !digits(pos + 4, 2, om) || oh > 23 ||
-        om > 59)
-      return std::nullopt;
-    offset_s = (oh * 3600 + om * 60) * (s[pos] == '-' ? -1 : 1);
-    pos += 6;
-  } else {
-    return std::nullopt;
-  }
-  if (pos != s.size()) return std::nullopt;
-  const int64_t days = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-  const int64_t secs = days * 86400 + hour * 3600 + minute * 60 + std::min(second, 59) - offset_s;
-  return secs * 1'000'000'000 + frac_ns;
-}
 
 std::string replay_msg_id(const std::optional<std::string>& original_msg_id, std::string_view dlq_stream,
                           uint64_t dlq_seq) {

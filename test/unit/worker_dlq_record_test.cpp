@@ -1,4 +1,5 @@
 // Dead-letter record format: headers, time formatting/parsing, replay ids, list lines.
+#include <eventhub/common/time.hpp>
 #include <eventhub/dlq/record.hpp>
 
 #include <catch2/catch.hpp>
@@ -8,23 +9,31 @@
 
 using namespace eventhub::dlq;
 
-TEST_CASE("RFC 3339 parse and format", "[dlq][time]") {
-  CHECK(parse_rfc3339("1970-01-01T00:00:00Z") == int64_t{0});
-  CHECK(parse_rfc3339("1970-01-01T00:00:01.5Z") == int64_t{1'500'000'000});
-  CHECK(parse_rfc3339("2026-11-25T08:40:00+01:00") == parse_rfc3339("2026-11-25T07:40:00Z"));
-  CHECK(parse_rfc3339("2026-11-25T08:40:00-00:30") == parse_rfc3339("2026-11-25T09:10:00Z"));
-  CHECK(parse_rfc3339("2024-02-29T00:00:00Z").has_value());
-  CHECK_FALSE(parse_rfc3339("2023-02-29T00:00:00Z").has_value());
-  CHECK_FALSE(parse_rfc3339("2026-11-25").has_value());
-  CHECK_FALSE(parse_rfc3339("2026-11-25T08:40:00").has_value());  // offset required
-  CHECK_FALSE(parse_rfc3339("2026-13-01T00:00:00Z").has_value());
-  CHECK_FALSE(parse_rfc3339("2026-11-25T08:40:00Zjunk").has_value());
-  CHECK_FALSE(parse_rfc3339("").has_value());
+TEST_CASE("dead-letter times: RFC 3339 at milliseconds, read back as NATS nanoseconds", "[dlq][time]") {
+  // The header is written with common/time at millisecond precision (as the dlq tool reads it).
+  using namespace eventhub::common;
+  auto ns = [](const char* text) -> std::optional<int64_t> {
+    const auto t = parse_rfc3339(text, {.allow_space_separator = true});
+    if (!t) return std::nullopt;
+    return to_unix_us(*t) * 1000;
+  };
+  auto format = [](int64_t unix_ns) { return format_rfc3339(from_unix_us(unix_ns / 1000), FractionDigits::millis); };
+  CHECK(ns("1970-01-01T00:00:00Z") == int64_t{0});
+  CHECK(ns("1970-01-01T00:00:01.5Z") == int64_t{1'500'000'000});
+  CHECK(ns("2026-11-25T08:40:00+01:00") == ns("2026-11-25T07:40:00Z"));
+  CHECK(ns("2026-11-25T08:40:00-00:30") == ns("2026-11-25T09:10:00Z"));
+  CHECK(ns("2024-02-29T00:00:00Z").has_value());
+  CHECK_FALSE(ns("2023-02-29T00:00:00Z").has_value());
+  CHECK_FALSE(ns("2026-11-25").has_value());
+  CHECK_FALSE(ns("2026-11-25T08:40:00").has_value());  // offset required
+  CHECK_FALSE(ns("2026-13-01T00:00:00Z").has_value());
+  CHECK_FALSE(ns("2026-11-25T08:40:00Zjunk").has_value());
+  CHECK_FALSE(ns("").has_value());
 
-  const int64_t t = *parse_rfc3339("2026-11-25T08:40:00.123Z");
-  CHECK(format_rfc3339(t) == "2026-11-25T08:40:00.123Z");
-  CHECK(format_rfc3339(0) == "1970-01-01T00:00:00.000Z");
-  CHECK(parse_rfc3339(format_rfc3339(t)) == t);
+  const int64_t t = *ns("2026-11-25T08:40:00.123Z");
+  CHECK(format(t) == "2026-11-25T08:40:00.123Z");
+  CHECK(format(0) == "1970-01-01T00:00:00.000Z");
+  CHECK(ns(format(t).c_str()) == t);
 }
 
 TEST_CASE("replay message ids are unique per dead letter", "[dlq][replay]") {
@@ -78,7 +87,7 @@ TEST_CASE("dead letter: payload, original headers, Eventhub headers, own msg id"
   info.original_stream = "EVENTS";
   info.original_stream_seq = 17;
   info.delivery_count = 2;
-  info.dead_lettered_at_ns = *parse_rfc3339("2026-11-25T08:40:00Z");
+  info.dead_lettered_at_ns = eventhub::common::to_unix_us(*eventhub::common::parse_rfc3339("2026-11-25T08:40:00Z")) * 1000;
   eventhub::nats::Message letter = make_dead_letter(original, "dlq.events", info);
   REQUIRE(letter);
   CHECK(std::string(letter.subject()) == "dlq.events.invalid_event");

@@ -63,11 +63,6 @@ nats::Message make_dead_letter(const nats::Message& original, std::string_view d
 // UTF-8 boundary.
 std::string sanitize_line(std::string_view text, std::size_t max);
 
-// RFC 3339 with millisecond precision in UTC ("2026-11-25T08:40:00.123Z").
-std::string format_rfc3339(int64_t unix_ns);
-// Parses an RFC 3339 date-time ("…Z" or "…±hh:mm", optional fraction). nullopt when malformed.
-std::optional<int64_t> parse_rfc3339(std::string_view text);
-
 // The Nats-Msg-Id used when replaying dead letter `dlq_seq` ("<original id>:replay:<seq>" or
 // "replay:<stream>:<seq>"): unique per dead letter, so the event stream's duplicate window never
 // swallows a replay, yet a replay retried after a crash is de-duplicated.
