@@ -1,5 +1,7 @@
 #include <eventhub/ingest/batch.hpp>
 
+#include <eventhub/events/vocabulary.hpp>
+
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/serializer.hpp>
@@ -18,7 +20,7 @@ struct PreparedBody::Storage {
   std::optional<json::value> document;     // allocated from `resource`
   std::string payloads;                     // all payloads back to back
   std::vector<std::size_t> payload_ends;    // end offset of each valid event's payload
-  std::array<std::string, 4> subjects;      // facebook.top, facebook.bottom, tiktok.top, tiktok.bottom
+  std::vector<std::string> subjects;        // <prefix>.<source>.<stage> for each source and stage, in vocabulary order
 };
 
 PreparedBody::PreparedBody() = default;
@@ -42,14 +44,23 @@ void serialize_append(json::serializer& sr, const json::value& v, std::string& o
 
 std::string_view view(const json::string& s) { return std::string_view(s.data(), s.size()); }
 
+// The event's source when the vocabulary knows it, else "unknown" (a bounded metrics label).
 std::string source_label(const json::value& v) {
   if (const auto* o = v.if_object()) {
     if (const auto* s = o->if_contains("source"); s != nullptr && s->is_string()) {
-      if (s->get_string() == "facebook") return "facebook";
-      if (s->get_string() == "tiktok") return "tiktok";
+      if (const auto* known = events::find_source(view(s->get_string()))) return std::string(known->name);
     }
   }
   return "unknown";
+}
+
+// Position of (source, stage) in Storage::subjects; both are valid (the event passed validation).
+std::size_t subject_index(std::string_view source, std::string_view stage) {
+  const auto sources = events::sources();
+  std::size_t s = 0;
+  while (s < sources.size() && sources[s].name != source) ++s;
+  const std::size_t t = sources[s].stages[0].name == stage ? 0 : 1;
+  return 2 * s + t;
 }
 
 void prepare_one(const json::value& v, std::size_t index, json::serializer& sr,
@@ -80,9 +91,7 @@ void prepare_one(const json::value& v, std::size_t index, json::serializer& sr,
   e.index = index;
   e.event_id = view(o.at("eventId").get_string());  // json::string is NUL-terminated
   e.source = view(o.at("source").get_string());
-  const bool tiktok = e.source == "tiktok";
-  const bool bottom = o.at("funnelStage").get_string() == "bottom";
-  e.subject = st.subjects[(tiktok ? 2 : 0) + (bottom ? 1 : 0)];
+  e.subject = st.subjects[subject_index(e.source, view(o.at("funnelStage").get_string()))];
   serialize_append(sr, v, st.payloads);
   st.payload_ends.push_back(st.payloads.size());
   out.valid.push_back(e);
@@ -115,9 +124,9 @@ PreparedBody prepare_body(std::string_view text, const PrepareOptions& options) 
     return out;
   }
   st.document.emplace(std::move(*parsed.value));  // move keeps the monotonic storage
-  int k = 0;
-  for (const char* source : {"facebook", "tiktok"})
-    for (const char* stage : {"top", "bottom"}) st.subjects[k++] = options.subject_prefix + "." + source + "." + stage;
+  for (const auto& source : events::sources())
+    for (const auto& stage : source.stages)
+      st.subjects.push_back(options.subject_prefix + "." + std::string(source.name) + "." + std::string(stage.name));
   st.payloads.reserve(text.size() + 256);
   json::serializer sr;
   const json::value& root = *st.document;

@@ -145,13 +145,16 @@ class IngestRole final : public common::Role {
                               "events could not be stored: " + published.detail + "; nothing was accepted, retry later",
                               req);
     }
-    std::size_t fb = 0, tt = 0;
-    for (const auto& e : body.valid) (e.source == "facebook" ? fb : tt)++;
-    const std::size_t fb_dup = published.facebook_duplicates, tt_dup = published.duplicates - fb_dup;
-    metrics_.events("facebook", IngestMetrics::EventOutcome::accepted, fb - fb_dup);
-    metrics_.events("tiktok", IngestMetrics::EventOutcome::accepted, tt - tt_dup);
-    if (fb_dup) metrics_.events("facebook", IngestMetrics::EventOutcome::duplicate, fb_dup);
-    if (tt_dup) metrics_.events("tiktok", IngestMetrics::EventOutcome::duplicate, tt_dup);
+    // Per source: accepted (new) and duplicate events, for the metrics.
+    std::map<std::string_view, std::pair<std::size_t, std::size_t>> by_source;
+    for (std::size_t i = 0; i < body.valid.size(); ++i) {
+      auto& [fresh, dup] = by_source[body.valid[i].source];
+      (i < published.duplicate.size() && published.duplicate[i] ? dup : fresh)++;
+    }
+    for (const auto& [source, counts] : by_source) {
+      if (counts.first) metrics_.events(source, IngestMetrics::EventOutcome::accepted, counts.first);
+      if (counts.second) metrics_.events(source, IngestMetrics::EventOutcome::duplicate, counts.second);
+    }
     co_return http::json_response(Status::accepted,
                                   render_result(body.valid.size(), published.duplicates, body.rejected), req.version());
   }

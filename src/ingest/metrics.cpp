@@ -5,12 +5,16 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <eventhub/events/vocabulary.hpp>
+
+#include <algorithm>
 #include <string>
 
 namespace eventhub::ingest {
 
 namespace {
-constexpr std::array<const char*, 3> kSources = {"facebook", "tiktok", "unknown"};
+// Events whose source is not in the vocabulary are counted under this label.
+constexpr const char* kUnknownSource = "unknown";
 constexpr std::array<const char*, 3> kEventOutcomes = {"accepted", "duplicate", "rejected"};
 constexpr std::array<const char*, 6> kPublishOutcomes = {"ok", "duplicate", "timeout", "error", "unavailable",
                                                          "overloaded"};
@@ -42,9 +46,12 @@ IngestMetrics::IngestMetrics(prometheus::Registry& registry)
           {}, prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                                       0.5, 1, 2.5, 5, 10})),
       inflight_(inflight_family_.Add({})) {
-  for (std::size_t s = 0; s < kSources.size(); ++s)
+  std::vector<std::string> sources(events::source_names().begin(), events::source_names().end());
+  sources.emplace_back(kUnknownSource);
+  events_by_.resize(sources.size());
+  for (std::size_t s = 0; s < sources.size(); ++s)
     for (std::size_t o = 0; o < kEventOutcomes.size(); ++o)
-      events_by_[s][o] = &events_.Add({{"source", kSources[s]}, {"outcome", kEventOutcomes[o]}});
+      events_by_[s][o] = &events_.Add({{"source", sources[s]}, {"outcome", kEventOutcomes[o]}});
   for (std::size_t o = 0; o < kPublishOutcomes.size(); ++o)
     publish_by_[o] = &publish_.Add({{"outcome", kPublishOutcomes[o]}});
   // Known reasons exist from the start (a family without series is not exported at all).
@@ -55,8 +62,9 @@ IngestMetrics::IngestMetrics(prometheus::Registry& registry)
 }
 
 void IngestMetrics::events(std::string_view source, EventOutcome outcome, std::size_t n) {
-  const std::size_t s = source == "facebook" ? 0 : source == "tiktok" ? 1 : 2;
-  events_by_[s][static_cast<std::size_t>(outcome)]->Increment(static_cast<double>(n));
+  const auto names = events::source_names();
+  const auto s = static_cast<std::size_t>(std::find(names.begin(), names.end(), source) - names.begin());
+  events_by_[s][static_cast<std::size_t>(outcome)]->Increment(static_cast<double>(n));  // s == size: unknown
 }
 
 void IngestMetrics::validation_error(std::string_view reason, std::size_t n) {

@@ -1,5 +1,7 @@
 #include <eventhub/ingest/openapi.hpp>
 
+#include <eventhub/events/vocabulary.hpp>
+
 
 #include <boost/json.hpp>
 
@@ -252,10 +254,35 @@ constexpr const char* kDocument = R"json({
 
 }  // namespace
 
+namespace {
+std::string capitalized(std::string_view s) {
+  std::string out(s);
+  if (!out.empty() && out[0] >= 'a' && out[0] <= 'z') out[0] = static_cast<char>(out[0] - 'a' + 'A');
+  return out;
+}
+
+boost::json::array names(std::span<const std::string_view> values) {
+  boost::json::array out;
+  for (auto v : values) out.emplace_back(boost::json::string_view(v.data(), v.size()));
+  return out;
+}
+}  // namespace
+
 std::string openapi_document(bool auth) {
-  if (!auth) return kDocument;
   auto doc = boost::json::parse(kDocument).as_object();
   auto& components = doc["components"].as_object();
+  // The source, stage and event type enums of each <Source><Stage>Event schema come from the event
+  // vocabulary; the document describes the fields of each (source, stage).
+  auto& schemas = components["schemas"].as_object();
+  for (const auto& source : events::sources())
+    for (const auto& stage : source.stages) {
+      const std::string name = capitalized(source.name) + capitalized(stage.name) + "Event";
+      auto& properties = schemas.at(name).as_object().at("properties").as_object();
+      properties["source"].as_object()["enum"] = names(std::span(&source.name, 1));
+      properties["funnelStage"].as_object()["enum"] = names(std::span(&stage.name, 1));
+      properties["eventType"].as_object()["enum"] = names(stage.event_types);
+    }
+  if (!auth) return boost::json::serialize(doc);
   components["securitySchemes"] = boost::json::parse(R"({
     "bearer": {"type": "http", "scheme": "bearer", "description": "an API key from --api-keys"},
     "apiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key", "description": "an API key from --api-keys"}

@@ -17,11 +17,13 @@ namespace net = boost::asio;
 using Clock = std::chrono::steady_clock;
 
 struct Publisher::Batch {
-  explicit Batch(const net::any_io_executor& ex) : timer(ex) {}
+  Batch(const net::any_io_executor& ex, std::size_t n) : timer(ex), duplicate(new std::atomic<bool>[n]) {
+    for (std::size_t i = 0; i < n; ++i) duplicate[i] = false;
+  }
   net::steady_timer timer;                 // touched only on the request's executor
   std::atomic<std::size_t> remaining{0};
   std::atomic<std::size_t> duplicates{0};
-  std::atomic<std::size_t> facebook_duplicates{0};
+  std::unique_ptr<std::atomic<bool>[]> duplicate;  // per event index, set on cnats threads
   std::atomic<std::size_t> failed{0};
   std::atomic<std::size_t> timeouts{0};
   Clock::time_point started;
@@ -115,26 +117,26 @@ Publisher::Shard& Publisher::shard_of(nats::MessageKey key) {
   return shards_[(key >> 4) % kShards];
 }
 
-void Publisher::track(nats::MessageKey key, const std::shared_ptr<Batch>& batch) {
+void Publisher::track(nats::MessageKey key, const std::shared_ptr<Batch>& batch, std::size_t index) {
   Shard& s = shard_of(key);
   std::lock_guard lock(s.mutex);
-  s.pending.emplace(key, batch);
+  s.pending.emplace(key, std::make_pair(batch, index));
 }
 
-std::shared_ptr<Publisher::Batch> Publisher::untrack(nats::MessageKey key) {
+std::pair<std::shared_ptr<Publisher::Batch>, std::size_t> Publisher::untrack(nats::MessageKey key) {
   Shard& s = shard_of(key);
   std::lock_guard lock(s.mutex);
   auto& map = s.pending;
   auto it = map.find(key);
-  if (it == map.end()) return nullptr;
-  auto batch = std::move(it->second);
+  if (it == map.end()) return {nullptr, 0};
+  auto tracked = std::move(it->second);
   map.erase(it);
-  return batch;
+  return tracked;
 }
 
 // On a cnats thread.
 void Publisher::handle_ack(const nats::AsyncAck& ack) {
-  auto batch = untrack(ack.key);
+  auto [batch, index] = untrack(ack.key);
   inflight_.fetch_sub(1, std::memory_order_relaxed);
   metrics_.inflight_add(-1);
   if (!batch) return;
@@ -142,8 +144,7 @@ void Publisher::handle_ack(const nats::AsyncAck& ack) {
   if (ack.status.ok()) {
     if (ack.duplicate) {
       batch->duplicates.fetch_add(1, std::memory_order_relaxed);
-      if (ack.subject.find(".facebook.") != std::string_view::npos)
-        batch->facebook_duplicates.fetch_add(1, std::memory_order_relaxed);
+      batch->duplicate[index].store(true, std::memory_order_relaxed);
       metrics_.publish(IngestMetrics::PublishOutcome::duplicate);
     } else {
       metrics_.publish(IngestMetrics::PublishOutcome::ok);
@@ -190,18 +191,19 @@ net::awaitable<PublishResult> Publisher::publish(const std::vector<OutgoingEvent
   metrics_.inflight_add(static_cast<double>(n));
 
   auto executor = co_await net::this_coro::executor;
-  auto batch = std::make_shared<Batch>(executor);
+  auto batch = std::make_shared<Batch>(executor, n);
   batch->remaining = n;
   batch->started = Clock::now();
 
   std::size_t published = 0;
   for (const auto& e : events) {
+    const std::size_t index = published;
     nats::Status s;
     nats::Message msg = nats::Message::create(e.subject.data(), e.payload, s);
     if (s.ok()) {
       // Tracked before publishing: the PubAck may arrive before publish() returns.
       const nats::MessageKey key = msg.key();
-      track(key, batch);
+      track(key, batch, index);
       s = async_->publish(std::move(msg), e.event_id.data(), config_.publish_timeout);
       if (!s.ok()) untrack(key);
     }
@@ -228,7 +230,8 @@ net::awaitable<PublishResult> Publisher::publish(const std::vector<OutgoingEvent
     timed_out = !ec && batch->remaining.load(std::memory_order_acquire) > 0;
   }
   result.duplicates = batch->duplicates.load();
-  result.facebook_duplicates = batch->facebook_duplicates.load();
+  result.duplicate.resize(n);
+  for (std::size_t i = 0; i < n; ++i) result.duplicate[i] = batch->duplicate[i].load(std::memory_order_relaxed);
   if (timed_out || batch->timeouts.load() > 0) {
     result.kind = PublishResult::Kind::timeout;
   } else if (batch->failed.load() > 0) {

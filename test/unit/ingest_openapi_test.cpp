@@ -1,6 +1,7 @@
 // The ingest OpenAPI document: valid JSON, every $ref resolves, every contract status documented,
 // and its examples pass the real validator.
 #include <eventhub/events/event.hpp>
+#include <eventhub/events/vocabulary.hpp>
 #include <eventhub/ingest/openapi.hpp>
 
 #include <boost/json.hpp>
@@ -68,4 +69,24 @@ TEST_CASE("ingest OpenAPI document is complete and consistent", "[ingest][openap
     for (const auto& e : examples.at("TiktokBatch").at("value").as_array())
       CHECK(eventhub::events::validate_event(e).empty());
   }
+}
+
+TEST_CASE("ingest OpenAPI: every (source, stage) of the event vocabulary has its schema and enums",
+          "[ingest][openapi]") {
+  const auto doc = json::parse(eventhub::ingest::openapi_document(false));
+  const auto& schemas = doc.at("components").at("schemas").as_object();
+  for (const auto& source : eventhub::events::sources())
+    for (const auto& stage : source.stages) {
+      std::string name = std::string(source.name) + std::string(stage.name) + "Event";
+      name[0] = static_cast<char>(name[0] - 'a' + 'A');
+      name[source.name.size()] = static_cast<char>(name[source.name.size()] - 'a' + 'A');
+      INFO(name);
+      REQUIRE(schemas.contains(name));
+      const auto& props = schemas.at(name).at("properties");
+      CHECK(props.at("source").at("enum").at(0).as_string() == source.name);
+      CHECK(props.at("funnelStage").at("enum").at(0).as_string() == stage.name);
+      const auto& types = props.at("eventType").at("enum").as_array();
+      REQUIRE(types.size() == stage.event_types.size());
+      for (std::size_t i = 0; i < types.size(); ++i) CHECK(types[i].as_string() == stage.event_types[i]);
+    }
 }

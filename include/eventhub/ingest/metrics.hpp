@@ -16,6 +16,7 @@
 #include <array>
 #include <cstddef>
 #include <string_view>
+#include <vector>
 
 namespace prometheus {
 class Registry;
@@ -46,7 +47,8 @@ class IngestMetrics {
   prometheus::Family<prometheus::Counter>& publish_;
   prometheus::Family<prometheus::Histogram>& publish_duration_family_;
   prometheus::Family<prometheus::Gauge>& inflight_family_;
-  std::array<std::array<prometheus::Counter*, 3>, 3> events_by_;  // [facebook|tiktok|unknown][outcome]
+  // [source index in events::source_names(), then "unknown"][outcome]
+  std::vector<std::array<prometheus::Counter*, 3>> events_by_;
   std::array<prometheus::Counter*, 6> publish_by_;
   prometheus::Histogram& publish_duration_;
   prometheus::Gauge& inflight_;

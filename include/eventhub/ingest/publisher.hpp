@@ -37,8 +37,8 @@ struct PublishResult {
     error,        // the server refused some message (stream full, JetStream off, ...) (503)
   };
   Kind kind = Kind::ok;
-  std::size_t duplicates = 0;  // PubAcks with Duplicate set
-  std::size_t facebook_duplicates = 0;  // of which on facebook subjects (metrics)
+  std::size_t duplicates = 0;   // PubAcks with Duplicate set
+  std::vector<bool> duplicate;  // per event (same order as published): its PubAck had Duplicate set
   std::string detail;          // first failure, for the log and the 503 message
 };
 
@@ -68,12 +68,13 @@ class Publisher {
 
   struct Shard {
     std::mutex mutex;
-    std::unordered_map<nats::MessageKey, std::shared_ptr<Batch>> pending;  // published, awaiting PubAck
+    // published, awaiting PubAck: the batch and the event's index in it
+    std::unordered_map<nats::MessageKey, std::pair<std::shared_ptr<Batch>, std::size_t>> pending;
   };
   static constexpr std::size_t kShards = 64;
   Shard& shard_of(nats::MessageKey key);
-  void track(nats::MessageKey key, const std::shared_ptr<Batch>& batch);
-  std::shared_ptr<Batch> untrack(nats::MessageKey key);
+  void track(nats::MessageKey key, const std::shared_ptr<Batch>& batch, std::size_t index);
+  std::pair<std::shared_ptr<Batch>, std::size_t> untrack(nats::MessageKey key);
 
   nats::Connection& connection_;
   common::IngestConfig config_;
