@@ -148,8 +148,7 @@ constexpr const char* kDocument = R"json({
         "type": "object", "required": ["eventId", "timestamp", "source", "funnelStage", "eventType", "data"],
         "properties": {
           "eventId": {"$ref": "#/components/schemas/EventId"}, "timestamp": {"$ref": "#/components/schemas/Timestamp"},
-          "source": {"type": "string", "enum": ["facebook"]}, "funnelStage": {"type": "string", "enum": ["top"]},
-          "eventType": {"type": "string", "enum": ["ad.view", "page.like", "comment", "video.view"]},
+          "source": {"type": "string"}, "funnelStage": {"type": "string"}, "eventType": {"type": "string"},
           "data": {"type": "object", "required": ["user", "engagement"], "properties": {
             "user": {"$ref": "#/components/schemas/FacebookUser"},
             "engagement": {"$ref": "#/components/schemas/FacebookTopEngagement"}}}
@@ -159,8 +158,7 @@ constexpr const char* kDocument = R"json({
         "type": "object", "required": ["eventId", "timestamp", "source", "funnelStage", "eventType", "data"],
         "properties": {
           "eventId": {"$ref": "#/components/schemas/EventId"}, "timestamp": {"$ref": "#/components/schemas/Timestamp"},
-          "source": {"type": "string", "enum": ["facebook"]}, "funnelStage": {"type": "string", "enum": ["bottom"]},
-          "eventType": {"type": "string", "enum": ["ad.click", "form.submission", "checkout.complete"]},
+          "source": {"type": "string"}, "funnelStage": {"type": "string"}, "eventType": {"type": "string"},
           "data": {"type": "object", "required": ["user", "engagement"], "properties": {
             "user": {"$ref": "#/components/schemas/FacebookUser"},
             "engagement": {"$ref": "#/components/schemas/FacebookBottomEngagement"}}}
@@ -170,8 +168,7 @@ constexpr const char* kDocument = R"json({
         "type": "object", "required": ["eventId", "timestamp", "source", "funnelStage", "eventType", "data"],
         "properties": {
           "eventId": {"$ref": "#/components/schemas/EventId"}, "timestamp": {"$ref": "#/components/schemas/Timestamp"},
-          "source": {"type": "string", "enum": ["tiktok"]}, "funnelStage": {"type": "string", "enum": ["top"]},
-          "eventType": {"type": "string", "enum": ["video.view", "like", "share", "comment"]},
+          "source": {"type": "string"}, "funnelStage": {"type": "string"}, "eventType": {"type": "string"},
           "data": {"type": "object", "required": ["user", "engagement"], "properties": {
             "user": {"$ref": "#/components/schemas/TiktokUser"},
             "engagement": {"$ref": "#/components/schemas/TiktokTopEngagement"}}}
@@ -181,8 +178,7 @@ constexpr const char* kDocument = R"json({
         "type": "object", "required": ["eventId", "timestamp", "source", "funnelStage", "eventType", "data"],
         "properties": {
           "eventId": {"$ref": "#/components/schemas/EventId"}, "timestamp": {"$ref": "#/components/schemas/Timestamp"},
-          "source": {"type": "string", "enum": ["tiktok"]}, "funnelStage": {"type": "string", "enum": ["bottom"]},
-          "eventType": {"type": "string", "enum": ["profile.visit", "purchase", "follow"]},
+          "source": {"type": "string"}, "funnelStage": {"type": "string"}, "eventType": {"type": "string"},
           "data": {"type": "object", "required": ["user", "engagement"], "properties": {
             "user": {"$ref": "#/components/schemas/TiktokUser"},
             "engagement": {"$ref": "#/components/schemas/TiktokBottomEngagement"}}}
