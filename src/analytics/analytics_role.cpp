@@ -5,6 +5,7 @@
 #include <eventhub/common/blocking.hpp>
 #include <eventhub/common/log.hpp>
 #include <eventhub/http/ops_routes.hpp>
+#include <eventhub/http/rejection.hpp>
 #include <eventhub/http/server.hpp>
 #include <eventhub/pg/pool.hpp>
 #include <eventhub/rollup/store.hpp>
@@ -176,9 +177,9 @@ class AnalyticsRole final : public common::Role {
     const ParseResult parsed = parse_options(spec.id, params, now_us(), config_.default_window);
     if (parsed.error) {
       m.errors.at("bad_request")->Increment();
-      const std::string details = "{\"parameter\":" +
-                                  boost::json::serialize(boost::json::string(parsed.error->parameter)) + "}";
-      co_return http::json_error(http::Status::bad_request, parsed.error->message, details, version);
+      co_return refuse({http::Status::bad_request, parsed.error->message, "bad_request",
+                        "{\"parameter\":" + boost::json::serialize(boost::json::string(parsed.error->parameter)) + "}"},
+                       version);
     }
     const QueryOptions options = *parsed.options;
     const auto started = std::chrono::steady_clock::now();
@@ -193,30 +194,33 @@ class AnalyticsRole final : public common::Role {
     if (outcome.kind == QueryOutcome::Kind::ok)
       co_return http::json_response(http::Status::ok, std::move(outcome.body), version);
     m.errors.at(kind_label(outcome.kind))->Increment();
+    co_return refuse(rejection_of(spec, outcome), version);
+  }
+
+  // The answer to a query that did not complete; logged here, with the full error.
+  http::Rejection rejection_of(const EndpointSpec& spec, const QueryOutcome& outcome) const {
+    using http::Status;
     switch (outcome.kind) {
       case QueryOutcome::Kind::building:
-        co_return retry_later(http::json_error(http::Status::service_unavailable, outcome.message, {}, version));
+        return {Status::service_unavailable, outcome.message, "unavailable"};
       case QueryOutcome::Kind::timeout:
         log::warn("analytics query cancelled by statement timeout", "endpoint", spec.label, "timeout_ms",
                   config_.statement_timeout.count());
-        co_return retry_later(http::json_error(
-            http::Status::service_unavailable,
-            "query exceeded the statement timeout of " + std::to_string(config_.statement_timeout.count()) +
-                " ms; narrow the window (from/to) or retry later",
-            {}, version));
+        return {Status::service_unavailable,
+                "query exceeded the statement timeout of " + std::to_string(config_.statement_timeout.count()) +
+                    " ms; narrow the window (from/to) or retry later",
+                "timeout"};
       case QueryOutcome::Kind::unavailable:
         log::warn("analytics database unavailable", "endpoint", spec.label, "error", outcome.message);
-        co_return retry_later(http::json_error(http::Status::service_unavailable,
-                                               "database unavailable or busy; retry later", {}, version));
+        return {Status::service_unavailable, "database unavailable or busy; retry later", "unavailable"};
       default:
         log::error("analytics query failed", "endpoint", spec.label, "error", outcome.message);
-        co_return http::json_error(http::Status::internal_server_error, "internal error", {}, version);
+        return {Status::internal_server_error, "internal error", "internal"};
     }
   }
 
-  static http::Response retry_later(http::Response res) {
-    res.set(http::bhttp::field::retry_after, "1");
-    return res;
+  http::Response refuse(const http::Rejection& r, unsigned version) const {
+    return http::respond(r, version, config_.retry_after_seconds);
   }
 
   common::AnalyticsConfig config_;

@@ -240,6 +240,10 @@ Subcommands declare_cli(CLI::App& app, CliConfig& c) {
   add_http(*s.serve_analytics, c.analytics.http, 3002);
   add_db(*s.serve_analytics, c.analytics.db, c.analytics_db_parts, 50, 10);
   add_analytics(*s.serve_analytics, c.analytics);
+  // (in `all`, the ingest's --retry-after applies to both)
+  add(*s.serve_analytics, "--retry-after", "ANALYTICS_RETRY_AFTER_S", c.analytics.retry_after_seconds,
+      "Seconds sent in Retry-After with 503")
+      ->check(CLI::Range(1, 3600));
 
   // `all` fills its own copies; finalize_config shares the common parts between the three roles.
   s.all = app.add_subcommand("all", "Ingest, worker and analytics in one process (local / demo mode)");
@@ -346,6 +350,7 @@ void finalize_config(CliConfig& c, const Subcommands& s) {
       *http = c.ingest.http;
       http->port = port;
     }
+    c.analytics.retry_after_seconds = c.ingest.retry_after_seconds;
     // One process, one database: analytics gets its own (smaller) pool on the same URL.
     c.analytics.db = c.worker.db;
     c.analytics.db.pool_max = std::max(2, c.worker.db.pool_max / 3);

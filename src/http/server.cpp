@@ -1,6 +1,7 @@
 #include <eventhub/http/server.hpp>
 
 #include <eventhub/common/log.hpp>
+#include <eventhub/http/rejection.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -28,6 +29,9 @@
 namespace eventhub::http {
 
 namespace {
+
+// The server's own answers (404, 405, 400, 413, 431, 500) are never 429/503: no Retry-After.
+constexpr int kRetryAfterS = 0;
 using tcp = net::ip::tcp;
 constexpr auto as_tuple_awaitable = net::as_tuple(net::use_awaitable);
 
@@ -106,23 +110,23 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     const auto match = router.match(req.method(), req.target());
     Response res;
     if (match.handler == nullptr) {
+      Rejection r;
       if (match.status == Status::method_not_allowed) {
-        res = json_error(Status::method_not_allowed,
-                         "method " + std::string(req.method_string()) + " not allowed on " +
-                             std::string(path_of(req.target())) + "; allowed: " + match.allow,
-                         {}, req.version());
-        res.set(bhttp::field::allow, match.allow);
+        r = {Status::method_not_allowed,
+             "method " + std::string(req.method_string()) + " not allowed on " + std::string(path_of(req.target())) +
+                 "; allowed: " + match.allow,
+             "method", {}, {{bhttp::field::allow, match.allow}}};
       } else {
-        res = json_error(Status::not_found,
-                         "no route for " + std::string(req.method_string()) + " " + std::string(path_of(req.target())),
-                         {}, req.version());
+        r = {Status::not_found,
+             "no route for " + std::string(req.method_string()) + " " + std::string(path_of(req.target())), "route"};
       }
+      res = respond(r, req.version(), kRetryAfterS);
     } else {
       try {
         res = co_await (*match.handler)(req);
       } catch (const std::exception& e) {
         log::error("handler failed", "role", role, "route", match.route, "error", e.what());
-        res = json_error(Status::internal_server_error, "internal error", {}, req.version());
+        res = respond({Status::internal_server_error, "internal error", "internal"}, req.version(), kRetryAfterS);
       }
     }
     res.version(req.version());
@@ -133,13 +137,14 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
 
   // An answer for a request we could not read completely; the connection closes after it.
   static Response read_error_response(const boost::system::error_code& ec, const common::HttpServerConfig& cfg) {
+    Rejection r{Status::bad_request, "malformed HTTP request: " + ec.message(), "malformed"};
     if (ec == bhttp::error::body_limit)
-      return json_error(Status::payload_too_large,
-                        "request body exceeds the limit of " + std::to_string(cfg.body_limit) + " bytes");
-    if (ec == bhttp::error::header_limit)
-      return json_error(Status::request_header_fields_too_large,
-                        "request headers exceed the limit of " + std::to_string(cfg.header_limit) + " bytes");
-    return json_error(Status::bad_request, "malformed HTTP request: " + ec.message());
+      r = {Status::payload_too_large, "request body exceeds the limit of " + std::to_string(cfg.body_limit) + " bytes",
+           "too_large"};
+    else if (ec == bhttp::error::header_limit)
+      r = {Status::request_header_fields_too_large,
+           "request headers exceed the limit of " + std::to_string(cfg.header_limit) + " bytes", "header_too_large"};
+    return respond(r, 11, kRetryAfterS);
   }
 
   static bool is_protocol_error(const boost::system::error_code& ec) {

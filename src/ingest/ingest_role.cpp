@@ -11,6 +11,7 @@
 #include <eventhub/ingest/metrics.hpp>
 #include <eventhub/ingest/openapi.hpp>
 #include <eventhub/ingest/publisher.hpp>
+#include <eventhub/ingest/rejections.hpp>
 #include <eventhub/nats/connection.hpp>
 
 #include <chrono>
@@ -58,92 +59,48 @@ class IngestRole final : public common::Role {
   }
 
  private:
-  Response error(Status status, std::string_view message, const Request& req) const {
-    return http::json_error(status, message, {}, req.version());
-  }
-  Response retry_later(Status status, std::string_view message, const Request& req) const {
-    Response res = error(status, message, req);
-    res.set(http::bhttp::field::retry_after, std::to_string(config_.retry_after_seconds));
-    return res;
+  // The answer to a refused request (and its validation metric when it has a reason).
+  Response refuse(const http::Rejection& r, const Request& req, bool count = true) {
+    if (count && !r.reason.empty()) metrics_.validation_error(r.reason);
+    return http::respond(r, req.version(), config_.retry_after_seconds);
   }
 
   http::net::awaitable<Response> handle(Request& req) {
     // 1. Authentication (optional), on the body as sent.
     if (!config_.api_keys.empty()) {
-      if (auto why = check_api_key(req[http::bhttp::field::authorization], req["X-Api-Key"], config_.api_keys)) {
-        metrics_.validation_error("unauthorized");
-        Response res = error(Status::unauthorized, *why, req);
-        res.set(http::bhttp::field::www_authenticate, "Bearer");
-        co_return res;
-      }
+      if (auto why = check_api_key(req[http::bhttp::field::authorization], req["X-Api-Key"], config_.api_keys))
+        co_return refuse(unauthorized(*why, true), req);
     }
     if (!config_.hmac_secret.empty()) {
       const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                            std::chrono::system_clock::now().time_since_epoch()).count();
       if (auto why = verify_signature(req["X-Eventhub-Signature"], req.body(), config_.hmac_secret,
                                       config_.hmac_tolerance.count(), now)) {
-        metrics_.validation_error("unauthorized");
-        co_return error(Status::unauthorized, *why, req);
+        co_return refuse(unauthorized(*why, false), req);
       }
     }
     // 2. Content type and encoding.
-    if (!is_json_content_type(req[http::bhttp::field::content_type])) {
-      metrics_.validation_error("content_type");
-      co_return error(Status::unsupported_media_type, "Content-Type must be application/json", req);
-    }
+    if (!is_json_content_type(req[http::bhttp::field::content_type])) co_return refuse(unsupported_content_type(), req);
     std::string inflated;
     bool identity = true;
     const Decoded decoded = decode_body(req[http::bhttp::field::content_encoding], req.body(),
                                         config_.max_decompressed_size, inflated, identity);
-    switch (decoded.status) {
-      case DecodeStatus::ok: break;
-      case DecodeStatus::unsupported_encoding:
-        metrics_.validation_error("encoding");
-        co_return error(Status::unsupported_media_type, decoded.message, req);
-      case DecodeStatus::too_large:
-        metrics_.validation_error("too_large");
-        co_return error(Status::payload_too_large, decoded.message, req);
-      case DecodeStatus::corrupt:
-        metrics_.validation_error("encoding");
-        co_return error(Status::bad_request, decoded.message, req);
-    }
+    if (auto r = rejection_of(decoded)) co_return refuse(*r, req);
     const std::string_view text = identity ? std::string_view(req.body()) : std::string_view(inflated);
 
     // 3. Parse and validate.
     PreparedBody body = prepare_body(text, prepare_);
-    switch (body.problem) {
-      case BodyProblem::none: break;
-      case BodyProblem::invalid_json:
-        metrics_.validation_error("invalid_json");
-        co_return error(Status::bad_request, body.message, req);
-      case BodyProblem::not_object_or_array:
-        metrics_.validation_error("not_object_or_array");
-        co_return error(Status::bad_request, body.message, req);
-      case BodyProblem::empty_array:
-        metrics_.validation_error("empty_array");
-        co_return error(Status::bad_request, body.message, req);
-      case BodyProblem::too_many_events:
-        metrics_.validation_error("too_many_events");
-        co_return error(Status::payload_too_large, body.message, req);
-    }
+    if (auto r = rejection_of(body)) co_return refuse(*r, req);
     for (const auto& [kind, n] : body.issue_kinds) metrics_.validation_error(kind, n);
     for (const auto& r : body.rejected) metrics_.events(r.source, IngestMetrics::EventOutcome::rejected);
     if (body.valid.empty()) co_return http::json_response(Status::unprocessable_entity, render_result(0, 0, body.rejected), req.version());
 
     // 4. Publish; answer only after every PubAck.
     const PublishResult published = co_await publisher_->publish(body.valid);
-    switch (published.kind) {
-      case PublishResult::Kind::ok: break;
-      case PublishResult::Kind::overloaded:
-        co_return retry_later(Status::too_many_requests, "overloaded: " + published.detail + "; retry later", req);
-      case PublishResult::Kind::unavailable:
-        co_return retry_later(Status::service_unavailable, "broker unavailable: " + published.detail + "; retry later", req);
-      case PublishResult::Kind::timeout:
-      case PublishResult::Kind::error:
+    if (auto r = rejection_of(published)) {
+      if (published.kind == PublishResult::Kind::timeout || published.kind == PublishResult::Kind::error)
         log::warn("publish failed; answering 503", "events", body.valid.size(), "error", published.detail);
-        co_return retry_later(Status::service_unavailable,
-                              "events could not be stored: " + published.detail + "; nothing was accepted, retry later",
-                              req);
+      co_return refuse(*r, req, false);  // counted by the publisher (eventhub_nats_publish_total)
     }
     // Per source: accepted (new) and duplicate events, for the metrics.
     std::map<std::string_view, std::pair<std::size_t, std::size_t>> by_source;

@@ -95,6 +95,7 @@ struct AnalyticsConfig {
   std::chrono::milliseconds statement_timeout{10'000};
   int query_threads = 8;
   std::chrono::hours default_window{24 * 7};        // when from/to are absent
+  int retry_after_seconds = 1;                      // Retry-After of 503 answers
 };
 
 struct PublishConfig {
