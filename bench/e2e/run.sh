@@ -187,6 +187,25 @@ nats_hwm="$(hwm_mb_of "$(cat "$work/nats.pid")")"
 pg_cpu_used="$(python3 -c "print(f'{$(pg_cpu "$pm_pid") - $pg_cpu0:.2f}')")"
 pg_hwm="$(pg_hwm_mb "$pm_pid")"
 
+# Rollups (when the binary keeps them): the workers' compactors fold after the rows are stored; how
+# long until every stored event is folded, and the CPU it took from the last row on.
+rollup_report="rollups: none (this binary keeps no rollup tables)"
+if [ "$(psql_q "$pg_port" eventhub "select to_regclass('rollup_state') is not null")" = "t" ]; then
+  unfolded_sql="select count(*) from events e, rollup_state s where e.tx >= s.folded_below or (e.tx is null and s.backfill_next is not null)"
+  while [ "$(psql_q "$pg_port" eventhub "$unfolded_sql")" != "0" ]; do
+    if [ "$(date +%s)" -ge "$deadline" ]; then stack_die "rollups not caught up after 600 s"; fi
+    sleep 0.1
+  done
+  folded_s="$(now_s)"
+  fold_eventhub_cpu=0
+  for name in "${!role_pid[@]}"; do
+    fold_eventhub_cpu="$(python3 -c "print(f'{$fold_eventhub_cpu + $(cpu_of "${role_pid[$name]}") - ${cpu0[$name]} - ${cpu_used[$name]}:.2f}')")"
+  done
+  fold_pg_cpu="$(python3 -c "print(f'{$(pg_cpu "$pm_pid") - $pg_cpu0 - $pg_cpu_used:.2f}')")"
+  rollup_report="$(python3 -c "print(f'rollups: every stored event folded {$folded_s - $last_row_s:.2f} s after the last row; CPU in that time: eventhub {$fold_eventhub_cpu} s, PostgreSQL {$fold_pg_cpu} s')")"
+fi
+echo "$rollup_report"
+
 # Worker's own NATS publish -> commit lag histogram (if the worker exports it).
 lag_hist=""
 for p in "${worker_ports[@]}"; do lag_hist+="$(curl -fsS --max-time 5 "http://127.0.0.1:$p/metrics" 2>/dev/null | grep '^eventhub_worker_end_to_end_lag_seconds' || true)"$'\n'; done
@@ -244,6 +263,7 @@ else:
 add(f"PostgreSQL ceiling (one INSERT ... SELECT, {$ceiling_indexes} indexes): {ceiling:.0f} rows/s   ({$ceiling_rows} rows in {$c1 - $c0:.2f} s)")
 add(f"ratio end-to-end / ceiling: {e2e / ceiling if ceiling else 0:.2f}")
 add(f"goals: end-to-end >= 25000/s: {'MET' if e2e >= 25000 else 'NOT MET'}; ratio >= 0.5: {'MET' if ceiling and e2e / ceiling >= 0.5 else 'NOT MET'}")
+add("""$rollup_report""")
 add(f"correctness: rows {stored}, expected distinct accepted {summary['uniqueAccepted']}, duplicate event_ids in table: $dup_rows, failed {summary['failed']}")
 print("\n".join(lines))
 PY

@@ -3,7 +3,26 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/string_view.hpp>
 
+#include <algorithm>
+
 namespace eventhub::analytics {
+
+namespace {
+// A JSON string literal: plain printable ASCII is copied as is (keys and most values), anything
+// else goes through Boost.JSON's escaping.
+void append_string(std::string& out, std::string_view s) {
+  const bool plain = std::all_of(s.begin(), s.end(), [](char c) {
+    return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f && c != '"' && c != '\\';
+  });
+  if (plain) {
+    out += '"';
+    out += s;
+    out += '"';
+  } else {
+    out += boost::json::serialize(boost::json::string_view(s.data(), s.size()));
+  }
+}
+}  // namespace
 
 void JsonWriter::separate() {
   if (after_key_) {
@@ -44,7 +63,7 @@ JsonWriter& JsonWriter::end_array() {
 
 JsonWriter& JsonWriter::key(std::string_view name) {
   separate();
-  out_ += boost::json::serialize(boost::json::string_view(name.data(), name.size()));
+  append_string(out_, name);
   out_ += ':';
   after_key_ = true;
   return *this;
@@ -52,7 +71,7 @@ JsonWriter& JsonWriter::key(std::string_view name) {
 
 JsonWriter& JsonWriter::value(std::string_view s) {
   separate();
-  out_ += boost::json::serialize(boost::json::string_view(s.data(), s.size()));
+  append_string(out_, s);
   return *this;
 }
 

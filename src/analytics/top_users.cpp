@@ -76,18 +76,19 @@ class TopUsers {
   std::vector<std::pair<Pair, Figures>> run() {
     if (types_.empty()) return {};
     read_unfolded();
-    // The user sets of the rollups say how long each list is: when all of them together are short,
-    // summing every user is cheaper than a search (sparse data: few events per user and bucket).
+    // The rollups' event counts bound how long each list is (a list has a row per user with events
+    // there): when all of them together are short, summing every user is cheaper than a search
+    // (sparse data: few events per user and bucket).
     const Lists l = lists();
     if (list_rows(l) <= std::max<uint64_t>(kAggregateAllRows, 256 * l.buckets.size() * types_.size())) return everyone();
-    for (int depth = 64; depth <= kMaxDepth && !aggregate_all_; depth *= 4) {
+    for (int depth = 64; depth <= kMaxDepth && !aggregate_all_; depth *= 8) {
       if (auto answer = search(depth)) return *answer;
     }
     return everyone();
   }
 
  private:
-  static constexpr int kMaxDepth = 4096;
+  static constexpr int kMaxDepth = 4096;  // 64, 512, 4096
   static constexpr uint64_t kAggregateAllRows = 20'000;
 
 
@@ -139,8 +140,8 @@ class TopUsers {
     const int64_t step = rollup::grain_us(l.grain);
     uint64_t rows = 0;
     for (const auto& row : rollup::read_buckets(s_.conn(), {{l.grain, l.buckets.front(), l.buckets.back() + step}},
-                                                levels, rollup::kUsers))
-      rows += row.data.users.size();
+                                                levels, rollup::kCounts))
+      rows += static_cast<uint64_t>(row.data.totals.events);
     return rows;
   }
 
@@ -186,6 +187,10 @@ class TopUsers {
       if (read[i] >= depth) bound[sources[i]] += last[i];
     Money unseen_bound = 0;
     for (const auto& [source, b] : bound) unseen_bound = std::max(unseen_bound, b);
+    std::map<std::string, std::size_t> per_source;
+    for (const auto& source : sources) ++per_source[source];
+    std::size_t lists_per_source = 0;
+    for (const auto& [source, n] : per_source) lists_per_source = std::max(lists_per_source, n);
 
     // Upper bounds of everyone seen or unfolded: seen values, the depth value for lists not seen in.
     std::map<Pair, Money> upper;
@@ -226,7 +231,13 @@ class TopUsers {
       const bool full = exact.size() >= limit_;
       const Money nth = full ? score(exact[limit_ - 1].second) : 0;
       if (full && nth > unseen_bound && nth > rest) break;                       // nobody else can reach the top N
-      if (full && nth <= unseen_bound) return std::nullopt;  // only reading deeper lowers the bound
+      if (full && nth <= unseen_bound) {
+        // Only reading deeper lowers the bound, and while a list is not read to its end it adds at
+        // least one event: when the N-th total is not above the number of lists, no depth short of
+        // reading them all can decide. Sum every user then (short windows: flat hourly lists).
+        if (!by_revenue_ && nth <= static_cast<Money>(lists_per_source)) aggregate_all_ = true;
+        return std::nullopt;
+      }
       if (!full && unseen_bound == 0 && computed == order.size()) {              // everyone with events is known
         if (by_revenue_ && exact.size() < limit_) {  // zero-revenue users fill the rest, ranked by events
           aggregate_all_ = true;
@@ -272,23 +283,31 @@ class TopUsers {
             Figures{std::stoll(std::string(pg::text(r.get(), i, 3))), *rollup::parse_money(pg::text(r.get(), i, 4))};
       }
     }
-    // Folded events of the edges shorter than an hour.
-    for (const auto& raw : c.raw) {
+    // Folded events of the edges shorter than an hour, and events not folded yet.
+    const auto& edges = folded_edges(c.raw);
+    for (auto& [p, f] : out) {
+      if (const auto it = edges.find(p); it != edges.end()) f += it->second;
+      if (const auto it = unfolded_.find(p); it != unfolded_.end()) f += it->second;
+    }
+    return {out.begin(), out.end()};
+  }
+
+  // Everyone's figures in the folded raw rows of the window's edges under an hour: read once per
+  // request (each edge is one index range scan), then looked up for every batch of candidates.
+  const std::map<Pair, Figures>& folded_edges(const std::vector<rollup::RawRange>& ranges) {
+    if (edges_) return *edges_;
+    edges_.emplace();
+    for (const auto& raw : ranges) {
       rollup::RawRows rows;
       rollup::read_raw(s_.conn(), {},
-                       "e.user_id = ANY($1::text[]) AND e.event_time >= $2::timestamptz AND e.event_time < $3::timestamptz"
-                       " AND (e.tx IS NULL OR e.tx < $4::xid8)",
-                       {pg::array_literal(users), ts(raw.from_us), ts(raw.to_us), std::to_string(s_.state().folded_below)},
-                       rows);
-      for (const auto& e : rows.events) {
-        if (!wanted(e.source, e.event_type)) continue;
-        const auto it = out.find({std::string(*e.user_id), std::string(e.source)});
-        if (it != out.end()) it->second += Figures{1, e.amount.value_or(0)};
-      }
+                       "e.user_id IS NOT NULL AND e.event_time >= $1::timestamptz AND e.event_time < $2::timestamptz"
+                       " AND (e.tx IS NULL OR e.tx < $3::xid8)",
+                       {ts(raw.from_us), ts(raw.to_us), std::to_string(s_.state().folded_below)}, rows);
+      for (const auto& e : rows.events)
+        if (wanted(e.source, e.event_type))
+          (*edges_)[{std::string(*e.user_id), std::string(e.source)}] += Figures{1, e.amount.value_or(0)};
     }
-    for (auto& [p, f] : out)
-      if (const auto it = unfolded_.find(p); it != unfolded_.end()) f += it->second;
-    return {out.begin(), out.end()};
+    return *edges_;
   }
 
   // Every user of the window, summed in the database (one statement over the day and hour pieces),
@@ -366,6 +385,7 @@ class TopUsers {
   std::size_t limit_;
   std::set<std::pair<std::string, std::string>> types_;
   std::map<Pair, Figures> unfolded_;
+  std::optional<std::map<Pair, Figures>> edges_;
   bool aggregate_all_ = false;  // the lists cannot decide this answer: aggregate every user
 };
 

