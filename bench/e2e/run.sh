@@ -6,6 +6,11 @@
 # indexed copy of `events`. Prints the figures and appends them to bench/results/e2e-<date>.txt.
 #
 #   bash bench/e2e/run.sh [--split] [--events N] [--batch B] [--connections C] [--rate EPS] [--keep]
+#                         [--preload N] [--analytics-clients C]
+#   --preload N: N generated events (bench/analytics/generate.sql, spread over 30 days) stored and folded
+#     into the rollups before the roles start; --analytics-clients C: while publishing, C wrk connections
+#     cycle through every analytics endpoint (bench/e2e/analytics_mix.lua): requests/s, p50/p99, errors.
+#     The analytics-under-load figure: --preload 1000000 --rate 5000 --analytics-clients 16 --events 300000
 #   (env: EVENTHUB_BINARY=path, default build/eventhub, built as Release when missing; the roles
 #    inherit the environment, so e.g. NATS_CONCURRENCY=5000 bash bench/e2e/run.sh tunes the worker)
 #
@@ -20,7 +25,7 @@ cd "$root"
 . scripts/local_stack.sh
 
 command_line="bash bench/e2e/run.sh $*"
-split=0 events=200000 batch=100 connections=8 rate=0 keep=0
+split=0 events=200000 batch=100 connections=8 rate=0 keep=0 preload=0 analytics_clients=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --split) split=1; shift ;;
@@ -29,7 +34,9 @@ while [ $# -gt 0 ]; do
     --connections) connections="$2"; shift 2 ;;
     --rate) rate="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    --preload) preload="$2"; shift 2 ;;
+    --analytics-clients) analytics_clients="$2"; shift 2 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) stack_die "unknown argument '$1' (see --help)" ;;
   esac
 done
@@ -50,6 +57,7 @@ sampler_pid=
 cleanup() {
   local name
   [ -n "$sampler_pid" ] && kill "$sampler_pid" 2>/dev/null
+  [ -n "${wrk_pid:-}" ] && kill "$wrk_pid" 2>/dev/null
   for name in "${!role_pid[@]}"; do stop_pid "${role_pid[$name]}" eventhub TERM 40; done
   [ -f "$work/nats.pid" ] && stop_pid "$(cat "$work/nats.pid")" nats-server TERM 20
   stop_pg "$work" 2>/dev/null || true
@@ -91,6 +99,15 @@ psql_q "$pg_port" postgres "create database eventhub" >/dev/null
 pm_pid="$(pg_pid "$work")"
 nats_url="nats://127.0.0.1:$nats_port"
 db_url="postgresql://postgres@127.0.0.1:$pg_port/eventhub"
+if [ "$preload" -gt 0 ]; then
+  echo "==> preloading $preload generated events (stored and folded before the roles start)"
+  "$bin" migrate --database-url "$db_url" >/dev/null
+  psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U postgres -d eventhub \
+    -v rows="$preload" -v span_days=30 -v seed=0.42 -v offset=0 -f bench/analytics/generate.sql
+  "$bin" migrate --database-url "$db_url" --progress none
+  psql_q "$pg_port" eventhub "vacuum analyze" >/dev/null
+fi
+preloaded="$(psql_q "$pg_port" eventhub "select count(*) from events" 2>/dev/null || echo 0)"
 
 start_role() {  # name port args...
   local name="$1" port="$2"
@@ -141,6 +158,14 @@ sampler() {
 sampler >"$work/rows.txt" &
 sampler_pid=$!
 
+wrk_pid=
+if [ "$analytics_clients" -gt 0 ]; then
+  command -v wrk >/dev/null || stack_die "--analytics-clients needs wrk (apt-get install wrk)"
+  threads=$(( analytics_clients < 2 ? analytics_clients : 2 ))
+  wrk -t"$threads" -c"$analytics_clients" -d3600s --timeout 30s -s bench/e2e/analytics_mix.lua \
+    "http://127.0.0.1:$analytics_port" >"$work/wrk.txt" 2>&1 &
+  wrk_pid=$!
+fi
 echo "==> publishing $events events (batch $batch, $connections connections, rate ${rate:-0})"
 seed="$(date +%s)"
 publish_cmd=("$bin" publish --url "http://127.0.0.1:$ingest_port/webhook/event" --count "$events" --batch "$batch"
@@ -155,6 +180,15 @@ print(f"{r.ru_utime + r.ru_stime:.2f} {r.ru_maxrss / 1024:.0f} {rc}")
 PY
 )"
 read -r publish_cpu publish_hwm publish_rc <<<"$publish_usage"
+analytics_report=""
+if [ -n "${wrk_pid:-}" ]; then
+  kill -INT "$wrk_pid" 2>/dev/null || true  # wrk reports what it measured when interrupted
+  wait "$wrk_pid" 2>/dev/null || true
+  wrk_pid=
+  read -r _ a_n a_s a_p50 a_p99 a_non2xx a_sock <<<"$(grep '^RESULT' "$work/wrk.txt" || echo RESULT 0 1 0 0 0 0)"
+  analytics_report="$(python3 -c "print(f'analytics under load ($analytics_clients wrk connections, every endpoint in turn, during the publish): {$a_n / $a_s:.0f} requests/s, p50 $a_p50 ms, p99 $a_p99 ms, {$a_n} requests, non-2xx $a_non2xx, socket errors $a_sock')")"
+  echo "$analytics_report"
+fi
 summary="$(tail -n 1 "$work/publish.json")"
 echo "$summary"
 [ "$publish_rc" = 0 ] || echo "warning: publish exited $publish_rc"
@@ -166,7 +200,7 @@ end_ms="$(field endUnixMs)"
 echo "==> waiting for $expected rows in PostgreSQL"
 deadline=$(($(date +%s) + 600))
 while :; do
-  stored="$(psql_q "$pg_port" eventhub "select count(*) from events" 2>/dev/null || echo 0)"
+  stored="$(( $(psql_q "$pg_port" eventhub "select count(*) from events" 2>/dev/null || echo "$preloaded") - preloaded ))"
   if [ "$stored" -ge "$expected" ]; then last_row_s="$(now_s)"; break; fi
   if [ "$(date +%s)" -ge "$deadline" ]; then stack_die "only $stored of $expected rows after 600 s"; fi
   sleep 0.1
@@ -240,7 +274,7 @@ add(f"lag: last row stored {max(0.0, last_row - end):.2f} s after the publisher'
 samples = []
 for line in open("$work/rows.txt"):
     t, n = line.split()
-    if int(n) >= 0: samples.append((float(t), int(n)))
+    if int(n) >= 0: samples.append((float(t), int(n) - $preloaded))
 at_end = max([n for t, n in samples if t <= end] or [0])
 during = at_end / (end - start) if end > start else 0
 after = (stored - at_end) / (last_row - end) if last_row > end else 0
@@ -264,6 +298,7 @@ add(f"PostgreSQL ceiling (one INSERT ... SELECT, {$ceiling_indexes} indexes): {c
 add(f"ratio end-to-end / ceiling: {e2e / ceiling if ceiling else 0:.2f}")
 add(f"goals: end-to-end >= 25000/s: {'MET' if e2e >= 25000 else 'NOT MET'}; ratio >= 0.5: {'MET' if ceiling and e2e / ceiling >= 0.5 else 'NOT MET'}")
 add("""$rollup_report""")
+if """$analytics_report""": add("""$analytics_report""")
 add(f"correctness: rows {stored}, expected distinct accepted {summary['uniqueAccepted']}, duplicate event_ids in table: $dup_rows, failed {summary['failed']}")
 print("\n".join(lines))
 PY
@@ -287,7 +322,7 @@ command: $command_line
 binary:  $bin ($("$bin" --version 2>&1 | head -n 1), built $(date -u -r "$bin" +%Y-%m-%dT%H:%M:%SZ))
 machine: $machine; $(uname -sr); PostgreSQL $("$(pg_bindir)/postgres" --version | awk '{print $3}'), $(nats-server --version)
 setup:   $mode; role settings from the environment: $(env | grep -E '^(NATS_|DB_|INGEST_|WORKER_|HTTP_)' | sort | tr '\n' ' ' | sed 's/ $//' | grep . || echo none)
-         events $events, batch $batch, connections $connections, rate $rate (0 = max); PostgreSQL fsync on, synchronous_commit on, shared_buffers 256MB
+         events $events, batch $batch, connections $connections, rate $rate (0 = max); preloaded rows $preloaded; PostgreSQL fsync on, synchronous_commit on, shared_buffers 256MB
 $report
 $procs
 "

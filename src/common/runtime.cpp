@@ -41,12 +41,6 @@ Runtime::~Runtime() {
 
 void Runtime::on_stop(std::string name, StopAction action) { stop_actions_.emplace_back(std::move(name), std::move(action)); }
 
-void Runtime::request_stop() {
-  net::post(io_, [this] {
-    if (stop_request_) stop_request_();
-  });
-}
-
 bool Runtime::run_until_signal(int threads, std::chrono::milliseconds drain_timeout) {
   auto work = net::make_work_guard(io_);
   std::promise<std::string> stop_reason;
@@ -58,7 +52,6 @@ bool Runtime::run_until_signal(int threads, std::chrono::milliseconds drain_time
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (!ec) fire(signo == SIGTERM ? "SIGTERM" : "SIGINT");
   });
-  stop_request_ = [&] { fire("requested"); };
 
   for (int i = 0; i < std::max(1, threads); ++i) {
     threads_.emplace_back([this] {
@@ -89,7 +82,6 @@ bool Runtime::run_until_signal(int threads, std::chrono::milliseconds drain_time
     }
   }
   if (Clock::now() > deadline) in_time = false;
-  stop_request_ = nullptr;
   boost::system::error_code ignored;
   signals.cancel(ignored);
   work.reset();

@@ -11,6 +11,7 @@
 
 #include "eventhub_process.hpp"
 #include "http_client.hpp"
+#include "payloads.hpp"
 #include "ports.hpp"
 #include "postgres_server.hpp"
 #include "wait.hpp"
@@ -64,19 +65,6 @@ std::string iso(int64_t us, bool fraction = true) {
   return buf;
 }
 
-std::string url_encode(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
 
 struct Ev {
   std::string id, source, stage, type;

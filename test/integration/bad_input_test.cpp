@@ -10,12 +10,12 @@
 #include "eventhub_process.hpp"
 #include "http_client.hpp"
 #include "nats_server.hpp"
+#include "payloads.hpp"
 #include "ports.hpp"
 #include "postgres_server.hpp"
 #include "wait.hpp"
 
 #include <boost/json.hpp>
-#include <zlib.h>
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -47,33 +47,7 @@ std::string fb_event(const std::string& id, const std::string& gender = "female"
          R"("engagement":{"actionTime":"2026-01-31T12:00:00Z","referrer":"newsfeed","videoId":null}}})";
 }
 
-std::string gzip(std::string_view in) {
-  z_stream zs{};
-  REQUIRE(deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 9, Z_DEFAULT_STRATEGY) == Z_OK);
-  std::string out(deflateBound(&zs, in.size()) + 64, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  REQUIRE(deflate(&zs, Z_FINISH) == Z_STREAM_END);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
 
-std::string url_encode(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
 
 // Resident memory of a process in KiB, from /proc/<pid>/status.
 long vm_rss_kib(pid_t pid) {

@@ -9,6 +9,7 @@
 #include "eventhub_process.hpp"
 #include "http_client.hpp"
 #include "nats_server.hpp"
+#include "payloads.hpp"
 #include "ports.hpp"
 #include "wait.hpp"
 
@@ -17,7 +18,6 @@
 #include <boost/json.hpp>
 #include <nats/nats.h>
 #include <signal.h>
-#include <zlib.h>
 
 #include <chrono>
 #include <future>
@@ -45,19 +45,6 @@ std::string facebook_event(const std::string& id) {
          R"("campaignId":"c1","clickPosition":"center","device":"mobile","browser":"Chrome","purchaseAmount":"9.99"}}})";
 }
 
-std::string gzip(std::string_view in) {
-  z_stream zs{};
-  REQUIRE(deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 9, Z_DEFAULT_STRATEGY) == Z_OK);
-  std::string out(deflateBound(&zs, in.size()) + 64, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  REQUIRE(deflate(&zs, Z_FINISH) == Z_STREAM_END);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
 
 // Messages in a stream, from the NATS monitoring endpoint.
 int64_t stream_messages(const NatsServer& nats, const std::string& stream = "EVENTS") {

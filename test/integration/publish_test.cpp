@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "eventhub_process.hpp"
+#include "payloads.hpp"
 #include "wait.hpp"
 
 #include <eventhub/publish/client.hpp>
@@ -17,7 +18,6 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <atomic>
@@ -53,24 +53,6 @@ struct Reply {
   bool close_after = false;   // answer (keep-alive as far as the client knows), then close
 };
 
-std::string inflate_gzip(const std::string& in) {
-  z_stream zs{};
-  if (inflateInit2(&zs, 15 + 16) != Z_OK) throw std::runtime_error("inflateInit2");
-  std::string out;
-  char buf[65536];
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  int rc = Z_OK;
-  while (rc == Z_OK) {
-    zs.next_out = reinterpret_cast<Bytef*>(buf);
-    zs.avail_out = sizeof buf;
-    rc = inflate(&zs, Z_NO_FLUSH);
-    out.append(buf, sizeof buf - zs.avail_out);
-  }
-  inflateEnd(&zs);
-  if (rc != Z_STREAM_END) throw std::runtime_error("bad gzip body");
-  return out;
-}
 
 // A keep-alive HTTP/1.1 server on 127.0.0.1:<ephemeral>, one thread per connection. `handler` sees
 // every request (numbered from 0 in arrival order, under a lock) and decides the reply.
@@ -150,7 +132,7 @@ class ScriptedServer {
         if (!read_more(fd, buf)) return;
       req.body = buf.substr(0, length);
       buf.erase(0, length);
-      if (req.headers.find("content-encoding: gzip") != std::string::npos) req.body = inflate_gzip(req.body);
+      if (req.headers.find("content-encoding: gzip") != std::string::npos) req.body = test::gunzip(req.body);
       req.at = steady::now();
       Reply reply;
       {

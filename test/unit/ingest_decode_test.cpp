@@ -2,27 +2,12 @@
 #include <eventhub/ingest/decode.hpp>
 
 #include <catch2/catch.hpp>
-#include <zlib.h>
+#include "payloads.hpp"
 
 #include <string>
 
 using namespace eventhub::ingest;
-
-namespace {
-std::string gzip(std::string_view in) {
-  z_stream zs{};
-  REQUIRE(deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 9, Z_DEFAULT_STRATEGY) == Z_OK);
-  std::string out(deflateBound(&zs, in.size()) + 64, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  REQUIRE(deflate(&zs, Z_FINISH) == Z_STREAM_END);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
-}  // namespace
+using eventhub::test::gzip;
 
 TEST_CASE("content type must be application/json", "[ingest][decode]") {
   CHECK(is_json_content_type("application/json"));

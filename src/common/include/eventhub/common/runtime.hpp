@@ -40,13 +40,10 @@ class Runtime {
 
   void on_stop(std::string name, StopAction action);
 
-  // Runs the io_context on `threads` threads until SIGTERM/SIGINT (or request_stop), then
+  // Runs the io_context on `threads` threads until SIGTERM/SIGINT, then
   // drains: readiness goes 503, stop actions run in reverse order within `drain_timeout`.
   // Returns true when everything drained in time.
   bool run_until_signal(int threads, std::chrono::milliseconds drain_timeout);
-
-  // Ask run_until_signal to begin the drain (tests, fatal errors in a role).
-  void request_stop();
 
  private:
   std::string role_label_;
@@ -55,7 +52,6 @@ class Runtime {
   Health health_;
   std::vector<std::pair<std::string, StopAction>> stop_actions_;
   std::vector<std::thread> threads_;
-  std::function<void()> stop_request_;
 };
 
 }  // namespace eventhub::common

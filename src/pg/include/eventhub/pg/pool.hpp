@@ -78,7 +78,6 @@ class Pool {
   // Wake waiters and the maintenance thread; acquire() fails afterwards.
   void close();
 
-  const PoolOptions& options() const { return options_; }
 
  private:
   friend class PooledConnection;
