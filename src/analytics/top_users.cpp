@@ -331,6 +331,30 @@ class TopUsers {
     return *edges_;
   }
 
+  // The per-user rows of the filter's (source, type) pairs in the cover's day and hour pieces:
+  // user_id, source, then `columns`; binary results (ints as int8, text as bytes).
+  pg::Result rows_of_pieces(const rollup::Cover& c, std::string_view columns, std::string_view condition) {
+    std::vector<std::string> f_sources, f_types, grains, froms, tos;
+    for (const auto& [source, type] : types_) {
+      f_sources.push_back(source);
+      f_types.push_back(type);
+    }
+    for (const auto& piece : c.pieces) {
+      grains.push_back(std::to_string(static_cast<int>(piece.grain)));
+      froms.push_back(ts(piece.from_us));
+      tos.push_back(ts(piece.to_us));
+    }
+    return s_.conn().exec_params(
+        "SELECT u.user_id, u.source, " + std::string(columns) +
+            " FROM unnest($1::text[], $2::text[]) AS f(source, event_type)"
+            " CROSS JOIN unnest($3::int2[], $4::timestamptz[], $5::timestamptz[]) AS p(grain, from_t, to_t)"
+            " JOIN rollup_user_totals u ON u.grain = p.grain AND u.source = f.source AND u.event_type = f.event_type"
+            " AND u.bucket >= p.from_t AND u.bucket < p.to_t" + std::string(condition),
+        {pg::array_literal(f_sources), pg::array_literal(f_types), pg::array_literal(grains), pg::array_literal(froms),
+         pg::array_literal(tos)},
+        pg::Connection::ResultFormat::binary);
+  }
+
   // by=revenue over flat data: only the users with revenue can be in the top N (when there are N of
   // them), and their revenue comes from the revenue > 0 rows alone (a partial index; purchases are a
   // small share of the rows). The revenue of the N-th decides who can tie; those candidates get their
@@ -340,25 +364,7 @@ class TopUsers {
     std::map<Pair, Money> revenue;
     const auto c = rollup::cover(s_.from_us(), s_.to_us(), Grain::day, Grain::hour);
     if (!c.pieces.empty()) {
-      std::vector<std::string> f_sources, f_types, grains, froms, tos;
-      for (const auto& [source, type] : types_) {
-        f_sources.push_back(source);
-        f_types.push_back(type);
-      }
-      for (const auto& piece : c.pieces) {
-        grains.push_back(std::to_string(static_cast<int>(piece.grain)));
-        froms.push_back(ts(piece.from_us));
-        tos.push_back(ts(piece.to_us));
-      }
-      pg::Result r = s_.conn().exec_params(
-          "SELECT u.user_id, u.source, u.revenue::text"
-          " FROM unnest($1::text[], $2::text[]) AS f(source, event_type)"
-          " CROSS JOIN unnest($3::int2[], $4::timestamptz[], $5::timestamptz[]) AS p(grain, from_t, to_t)"
-          " JOIN rollup_user_totals u ON u.grain = p.grain AND u.source = f.source AND u.event_type = f.event_type"
-          " AND u.bucket >= p.from_t AND u.bucket < p.to_t AND u.revenue > 0",
-          {pg::array_literal(f_sources), pg::array_literal(f_types), pg::array_literal(grains),
-           pg::array_literal(froms), pg::array_literal(tos)},
-          pg::Connection::ResultFormat::binary);
+      pg::Result r = rows_of_pieces(c, "u.revenue::text", " AND u.revenue > 0");
       for (int i = 0, n = PQntuples(r.get()); i < n; ++i)
         revenue[{std::string(pg::text(r.get(), i, 0)), std::string(pg::text(r.get(), i, 1))}] +=
             *rollup::parse_money(pg::text(r.get(), i, 2));
@@ -400,27 +406,9 @@ class TopUsers {
     std::vector<rollup::RawRows> raws;
     const auto c = rollup::cover(s_.from_us(), s_.to_us(), Grain::day, Grain::hour);
     if (!c.pieces.empty()) {
-      std::vector<std::string> f_sources, f_types, grains, froms, tos;
-      for (const auto& [source, type] : types_) {
-        f_sources.push_back(source);
-        f_types.push_back(type);
-      }
-      for (const auto& piece : c.pieces) {
-        grains.push_back(std::to_string(static_cast<int>(piece.grain)));
-        froms.push_back(ts(piece.from_us));
-        tos.push_back(ts(piece.to_us));
-      }
       // Rows, not sums: summing numeric per group in PostgreSQL costs more than reading the rows
       // (measured: 50 ms of hash aggregation for 23k rows); they are summed here.
-      results.push_back(s_.conn().exec_params(
-          "SELECT u.user_id, u.source, u.events, u.revenue::text"
-          " FROM unnest($1::text[], $2::text[]) AS f(source, event_type)"
-          " CROSS JOIN unnest($3::int2[], $4::timestamptz[], $5::timestamptz[]) AS p(grain, from_t, to_t)"
-          " JOIN rollup_user_totals u ON u.grain = p.grain AND u.source = f.source AND u.event_type = f.event_type"
-          " AND u.bucket >= p.from_t AND u.bucket < p.to_t",
-          {pg::array_literal(f_sources), pg::array_literal(f_types), pg::array_literal(grains),
-           pg::array_literal(froms), pg::array_literal(tos)},
-          pg::Connection::ResultFormat::binary));
+      results.push_back(rows_of_pieces(c, "u.events, u.revenue::text", ""));
       const PGresult* r = results.back().get();
       const int n = PQntuples(r);
       all.reserve(static_cast<std::size_t>(n));
